@@ -1,0 +1,291 @@
+// Uncertainty scorers on one model's predictions: least confidence, margin, entropy, ratio.
+//
+// Input: an N x K matrix, rows are samples, either probabilities (rows are distributions) or,
+// wrapped in `acquire::logits(L)`, unnormalised log-probabilities from which the softmax is
+// taken internally in a numerically stable way. Any Eigen dense expression works: a Matrix, an
+// `Eigen::Map` over a row-major framework buffer, a column-major Map, a block. Output: an
+// N-vector of the same Scalar; higher = query first (Settles 2009 survey, section 3.1).
+//
+//     Eigen::Map<const Eigen::Matrix<float, -1, -1, Eigen::RowMajor>> P(buf, n, k);
+//     Eigen::VectorXf h = acquire::entropy(P);                  // probabilities
+//     Eigen::VectorXf g = acquire::entropy(acquire::logits(L)); // logits, same scale
+//     acquire::margin(P, out);                                  // into a caller's vector
+//
+// Every scorer is O(N K) time, O(1) extra memory per row, one pass over the input for the
+// probability forms (two for logits), and runs rows in parallel under OpenMP with identical
+// results on any thread count.
+#pragma once
+
+#include "acquire/core/error.hpp"
+#include "acquire/core/parallel.hpp"
+
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+namespace acquire {
+
+/// Marks a matrix as logits (log-probabilities up to a per-row constant) instead of
+/// probabilities: `acquire::entropy(acquire::logits(L))`. Holds a reference, so use it inline,
+/// within the call.
+template <class Derived>
+class Logits {
+public:
+    explicit Logits(const Derived& matrix) : matrix_(matrix) {}
+    const Derived& matrix() const { return matrix_; }
+
+private:
+    const Derived& matrix_;
+};
+
+template <class Derived>
+Logits<Derived> logits(const Eigen::MatrixBase<Derived>& matrix) {
+    return Logits<Derived>(matrix.derived());
+}
+
+namespace detail {
+
+enum class Uncertainty { least_confidence, margin, entropy, ratio };
+
+template <class T>
+struct scorer_input : std::is_base_of<Eigen::MatrixBase<T>, T> {
+    static const T& matrix(const T& m) { return m; }
+    static constexpr bool from_logits = false;
+};
+template <class D>
+struct scorer_input<Logits<D>> : std::true_type {
+    static const D& matrix(const Logits<D>& l) { return l.matrix(); }
+    static constexpr bool from_logits = true;
+};
+template <class Input>
+using scorer_matrix_t =
+    std::decay_t<decltype(scorer_input<Input>::matrix(std::declval<const Input&>()))>;
+template <class Input>
+using scorer_scalar_t = typename scorer_matrix_t<Input>::Scalar;
+template <class Input>
+using enable_scorer_input = std::enable_if_t<scorer_input<Input>::value>;
+
+/// Rows per block: large enough that each column segment of a column-major block is one long
+/// sequential read, small enough that the per-block accumulators stay in L1.
+constexpr Index uncertainty_block = 2048;
+
+/// Largest and second largest entry of one row, `floor` standing in for a missing second
+/// (K = 1). Ties count: two entries equal to the maximum give second == first.
+template <class Row, class Scalar>
+void top_two(const Row& r, Scalar floor, Scalar& first, Scalar& second) {
+    first = r.maxCoeff();
+    if (r.size() < 2) {
+        second = floor;
+    } else if ((r == first).count() > 1) {
+        second = first;
+    } else {
+        second = std::max(floor, (r < first).select(r, floor).maxCoeff());
+    }
+}
+
+/// Score of one contiguous row (row-major input).
+template <Uncertainty U, bool FromLogits, class Row>
+auto score_row(const Row& r) {
+    using Scalar = typename Row::Scalar;
+    constexpr Scalar inf = std::numeric_limits<Scalar>::infinity();
+    if constexpr (!FromLogits) {
+        if constexpr (U == Uncertainty::least_confidence) {
+            return Scalar(1) - r.maxCoeff();
+        } else if constexpr (U == Uncertainty::entropy) {
+            constexpr Scalar tiny = std::numeric_limits<Scalar>::min();
+            // max(p, tiny) makes 0 ln 0 = 0 without a branch: 0 * ln(tiny) = 0.
+            return -(r * r.max(tiny).log()).sum();
+        } else {
+            Scalar p1, p2;
+            top_two(r, Scalar(0), p1, p2);
+            if constexpr (U == Uncertainty::margin) return Scalar(1) - (p1 - p2);
+            else return p2 / p1;
+        }
+    } else {
+        Scalar m1, m2;
+        if constexpr (U == Uncertainty::margin || U == Uncertainty::ratio) {
+            top_two(r, -inf, m1, m2);
+            if constexpr (U == Uncertainty::ratio) return std::exp(m2 - m1);
+        } else {
+            m1 = r.maxCoeff();
+        }
+        if constexpr (U != Uncertainty::ratio) {
+            if constexpr (U == Uncertainty::entropy) {
+                const auto z = r - m1;
+                const Scalar s = z.exp().sum();
+                return std::log(s) - (z.exp() * z).sum() / s;
+            } else {
+                const Scalar s = (r - m1).exp().sum();
+                if constexpr (U == Uncertainty::least_confidence) return Scalar(1) - Scalar(1) / s;
+                else return Scalar(1) + std::expm1(m2 - m1) / s;
+            }
+        }
+    }
+}
+
+/// Scores rows [r0, r0 + nb) of a column-major input: sweeps the columns, each a contiguous
+/// segment, keeping per-row accumulators as arrays (vectorised across rows).
+template <Uncertainty U, bool FromLogits, class Block, class Out>
+void score_column_block(const Block& x, Out out) {
+    using Scalar = typename Block::Scalar;
+    using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
+    constexpr Scalar inf = std::numeric_limits<Scalar>::infinity();
+    const Index nb = x.rows(), K = x.cols();
+    constexpr bool needs_second = U == Uncertainty::margin || U == Uncertainty::ratio;
+
+    if constexpr (!FromLogits && U == Uncertainty::entropy) {
+        constexpr Scalar tiny = std::numeric_limits<Scalar>::min();
+        Array acc = Array::Zero(nb);
+        for (Index k = 0; k < K; ++k) {
+            const auto p = x.col(k).array();
+            acc += p * p.max(tiny).log();
+        }
+        out = -acc.matrix();
+        return;
+    } else {
+        Array m1 = x.col(0).array();
+        Array m2 = Array::Constant(nb, FromLogits ? -inf : Scalar(0));
+        for (Index k = 1; k < K; ++k) {
+            const auto v = x.col(k).array();
+            if constexpr (needs_second) m2 = m2.max(m1.min(v));
+            m1 = m1.max(v);
+        }
+        if constexpr (!FromLogits) {
+            if constexpr (U == Uncertainty::least_confidence) out = (Scalar(1) - m1).matrix();
+            else if constexpr (U == Uncertainty::margin) out = (Scalar(1) - (m1 - m2)).matrix();
+            else out = (m2 / m1).matrix();
+        } else if constexpr (U == Uncertainty::ratio) {
+            out = (m2 - m1).exp().matrix();
+        } else {
+            Array s = Array::Zero(nb), t;
+            if constexpr (U == Uncertainty::entropy) t = Array::Zero(nb);
+            for (Index k = 0; k < K; ++k) {
+                const Array z = x.col(k).array() - m1;
+                const Array e = z.exp();
+                s += e;
+                if constexpr (U == Uncertainty::entropy) t += e * z;
+            }
+            if constexpr (U == Uncertainty::least_confidence) out = (Scalar(1) - s.inverse()).matrix();
+            else if constexpr (U == Uncertainty::margin)
+                out = (Scalar(1) + (m2 - m1).expm1() / s).matrix();
+            else out = (s.log() - t / s).matrix();
+        }
+    }
+}
+
+inline const char* uncertainty_name(Uncertainty u) {
+    switch (u) {
+        case Uncertainty::least_confidence: return "least_confidence";
+        case Uncertainty::margin: return "margin";
+        case Uncertainty::entropy: return "entropy";
+        default: return "ratio";
+    }
+}
+
+template <Uncertainty U, class Input>
+void uncertainty_into(const Input& input, Eigen::Ref<Vector<scorer_scalar_t<Input>>> out,
+                      const CheckOptions& checks) {
+    constexpr bool from_logits = scorer_input<Input>::from_logits;
+    const auto& x = scorer_input<Input>::matrix(input);
+    const char* fn = uncertainty_name(U);
+    const char* argument = from_logits ? "logits" : "probabilities";
+    check_shape(fn, argument, x.rows(), x.cols());
+    if (out.size() != x.rows())
+        fail(fn, "out has ", out.size(), " entries but ", argument, " has ", x.rows(), " rows");
+    if constexpr (from_logits) {
+        check_tolerance(fn, checks);
+        if (checks.values) check_finite(fn, argument, x);
+    } else {
+        check_probabilities(fn, argument, x, checks);
+    }
+
+    using Matrix = scorer_matrix_t<Input>;
+    const Index n = x.rows();
+    const Index blocks = (n + uncertainty_block - 1) / uncertainty_block;
+    parallel_for(blocks, 2, [&](Index b) {
+        const Index r0 = b * uncertainty_block;
+        const Index nb = std::min(uncertainty_block, n - r0);
+        if constexpr (Matrix::IsRowMajor) {
+            for (Index i = r0; i < r0 + nb; ++i)
+                out[i] = score_row<U, from_logits>(x.row(i).array());
+        } else {
+            score_column_block<U, from_logits>(x.middleRows(r0, nb), out.segment(r0, nb));
+        }
+    });
+}
+
+template <Uncertainty U, class Input>
+Vector<scorer_scalar_t<Input>> uncertainty(const Input& input, const CheckOptions& checks) {
+    Vector<scorer_scalar_t<Input>> out(scorer_input<Input>::matrix(input).rows());
+    uncertainty_into<U>(input, out, checks);
+    return out;
+}
+
+}  // namespace detail
+
+/// Least confidence (Lewis & Gale 1994; Settles 2009 section 3.1):
+///   s(x) = 1 - max_k p_k.
+/// In [0, 1 - 1/K]; 0 for a one-hot row and for K = 1, highest for the uniform row. For a single
+/// model this equals the variation ratio. `probabilities` may also be `acquire::logits(L)`:
+/// then max_k p_k = 1 / sum_k exp(l_k - max l), exact for any finite logits.
+template <class Input, class = detail::enable_scorer_input<Input>>
+auto least_confidence(const Input& probabilities, const CheckOptions& checks = {}) {
+    return detail::uncertainty<detail::Uncertainty::least_confidence>(probabilities, checks);
+}
+/// least_confidence written into `out` (size N): no allocation, for training loops.
+template <class Input, class = detail::enable_scorer_input<Input>>
+void least_confidence(const Input& probabilities,
+                      Eigen::Ref<Vector<detail::scorer_scalar_t<Input>>> out,
+                      const CheckOptions& checks = {}) {
+    detail::uncertainty_into<detail::Uncertainty::least_confidence>(probabilities, out, checks);
+}
+
+/// Margin (Scheffer et al. 2001, "smallest margin"), turned so that higher = query first:
+///   s(x) = 1 - (p_(1) - p_(2)),   p_(1) >= p_(2) the two largest probabilities.
+/// In [0, 1]; 1 when the top two tie (including two entries equal to the maximum), 0 for a
+/// one-hot row, and 0 for K = 1 (p_(2) taken as 0). From logits:
+/// p_(1) - p_(2) = (1 - exp(l_(2) - l_(1))) / sum_k exp(l_k - l_(1)).
+template <class Input, class = detail::enable_scorer_input<Input>>
+auto margin(const Input& probabilities, const CheckOptions& checks = {}) {
+    return detail::uncertainty<detail::Uncertainty::margin>(probabilities, checks);
+}
+/// margin written into `out` (size N).
+template <class Input, class = detail::enable_scorer_input<Input>>
+void margin(const Input& probabilities, Eigen::Ref<Vector<detail::scorer_scalar_t<Input>>> out,
+            const CheckOptions& checks = {}) {
+    detail::uncertainty_into<detail::Uncertainty::margin>(probabilities, out, checks);
+}
+
+/// Predictive entropy (Shannon 1948; Settles & Craven 2008), natural log:
+///   s(x) = -sum_k p_k ln p_k,   with 0 ln 0 = 0.
+/// In [0, ln K]; 0 for a one-hot row and for K = 1. Probabilities below the smallest normal
+/// number are treated as that number inside the log (an absolute change below 1e-35). From
+/// logits: H = ln S - (sum_k e_k z_k) / S with z_k = l_k - max l, e_k = exp(z_k), S = sum e_k,
+/// which is finite and exact for logits of any finite size (terms that underflow are 0).
+template <class Input, class = detail::enable_scorer_input<Input>>
+auto entropy(const Input& probabilities, const CheckOptions& checks = {}) {
+    return detail::uncertainty<detail::Uncertainty::entropy>(probabilities, checks);
+}
+/// entropy written into `out` (size N).
+template <class Input, class = detail::enable_scorer_input<Input>>
+void entropy(const Input& probabilities, Eigen::Ref<Vector<detail::scorer_scalar_t<Input>>> out,
+             const CheckOptions& checks = {}) {
+    detail::uncertainty_into<detail::Uncertainty::entropy>(probabilities, out, checks);
+}
+
+/// Ratio of the two largest probabilities (the "ratio of confidence", Monarch 2021):
+///   s(x) = p_(2) / p_(1).
+/// In [0, 1]; 1 when the top two tie, 0 for a one-hot row and for K = 1. Ranks samples exactly
+/// as margin does only when K = 2. From logits: exp(l_(2) - l_(1)).
+template <class Input, class = detail::enable_scorer_input<Input>>
+auto ratio(const Input& probabilities, const CheckOptions& checks = {}) {
+    return detail::uncertainty<detail::Uncertainty::ratio>(probabilities, checks);
+}
+/// ratio written into `out` (size N).
+template <class Input, class = detail::enable_scorer_input<Input>>
+void ratio(const Input& probabilities, Eigen::Ref<Vector<detail::scorer_scalar_t<Input>>> out,
+           const CheckOptions& checks = {}) {
+    detail::uncertainty_into<detail::Uncertainty::ratio>(probabilities, out, checks);
+}
+
+}  // namespace acquire

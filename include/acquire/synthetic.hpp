@@ -1,0 +1,130 @@
+// Seeded synthetic pools for benchmarks, examples and tests: probabilities and logits with
+// controllable confidence and ties, prediction stacks with controllable disagreement, clustered
+// embeddings. Every generator is driven by acquire::Rng, so the same arguments give the same pool
+// on every platform. Use them to size a labeling round: generate a pool shaped like yours and run
+// the benchmarks on it.
+#pragma once
+
+#include "acquire/core/error.hpp"
+#include "acquire/core/random.hpp"
+
+#include <cmath>
+#include <vector>
+
+namespace acquire::synthetic {
+
+struct ProbabilityOptions {
+    /// Scale of the random logits: 0 gives uniform rows, large values near one-hot rows.
+    double sharpness = 3.0;
+    /// Fraction of rows whose two largest probabilities are made exactly equal.
+    double tie_fraction = 0.0;
+    std::uint64_t seed = 1;
+};
+
+/// N x K logits: standard normal draws times `sharpness`; rows chosen with probability
+/// `tie_fraction` get their largest logit copied onto another class (an exact top-2 tie).
+template <class Scalar, int Storage = Eigen::RowMajor>
+Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Storage> logits(
+    Index n, Index k, const ProbabilityOptions& options = {}) {
+    if (n < 0 || k < 1) detail::fail("synthetic::logits", "needs n >= 0 and k >= 1, got ", n, " x ", k);
+    Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Storage> l(n, k);
+    Rng rng(options.seed);
+    for (Index i = 0; i < n; ++i) {
+        for (Index j = 0; j < k; ++j) l(i, j) = static_cast<Scalar>(options.sharpness * rng.normal());
+        if (k >= 2 && rng.uniform() < options.tie_fraction) {
+            Index best;
+            l.row(i).maxCoeff(&best);
+            const Index other = (best + 1 + static_cast<Index>(rng.below(static_cast<std::uint64_t>(k - 1)))) % k;
+            l(i, other) = l(i, best);
+        }
+    }
+    return l;
+}
+
+/// Row-wise softmax of any logits matrix (stable: the row maximum is subtracted first).
+template <class Derived>
+Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic,
+              Derived::IsRowMajor ? Eigen::RowMajor : Eigen::ColMajor>
+softmax(const Eigen::MatrixBase<Derived>& l) {
+    using Scalar = typename Derived::Scalar;
+    Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic,
+                  Derived::IsRowMajor ? Eigen::RowMajor : Eigen::ColMajor>
+        p(l.rows(), l.cols());
+    for (Index i = 0; i < l.rows(); ++i) {
+        const auto e = (l.row(i).array() - l.row(i).maxCoeff()).exp();
+        p.row(i) = (e / e.sum()).matrix();
+    }
+    return p;
+}
+
+/// N x K probabilities: the softmax of `logits(n, k, options)`.
+template <class Scalar, int Storage = Eigen::RowMajor>
+Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Storage> probabilities(
+    Index n, Index k, const ProbabilityOptions& options = {}) {
+    return softmax(logits<Scalar, Storage>(n, k, options));
+}
+
+struct StackOptions {
+    /// Scale of the shared (consensus) logits.
+    double sharpness = 3.0;
+    /// Scale of each member's own noise on top of the shared logits: 0 gives T identical
+    /// members (no disagreement), values near `sharpness` give strong disagreement.
+    double disagreement = 1.0;
+    std::uint64_t seed = 1;
+};
+
+/// T predictions of N x K probabilities in one contiguous buffer laid out [T][N][K] (what
+/// torch.stack of T forward passes gives): member t, sample i, class k at ((t N) + i) K + k.
+template <class Scalar>
+std::vector<Scalar> stack_buffer(Index t, Index n, Index k, const StackOptions& options = {}) {
+    if (t < 1 || n < 0 || k < 1)
+        detail::fail("synthetic::stack_buffer", "needs t >= 1, n >= 0, k >= 1, got ", t, " x ", n, " x ", k);
+    std::vector<Scalar> out(static_cast<std::size_t>(t * n * k));
+    Rng rng(options.seed);
+    std::vector<double> shared(static_cast<std::size_t>(k)), row(static_cast<std::size_t>(k));
+    for (Index i = 0; i < n; ++i) {
+        for (auto& v : shared) v = options.sharpness * rng.normal();
+        for (Index m = 0; m < t; ++m) {
+            double top = -INFINITY, sum = 0;
+            for (Index j = 0; j < k; ++j) {
+                row[j] = shared[j] + options.disagreement * rng.normal();
+                top = std::max(top, row[j]);
+            }
+            for (auto& v : row) sum += (v = std::exp(v - top));
+            Scalar* dst = out.data() + (m * n + i) * k;
+            for (Index j = 0; j < k; ++j) dst[j] = static_cast<Scalar>(row[j] / sum);
+        }
+    }
+    return out;
+}
+
+struct EmbeddingOptions {
+    /// Number of Gaussian clusters the points are drawn around.
+    Index clusters = 32;
+    /// Standard deviation of points around their cluster centre (centres are standard normal
+    /// in every dimension, so spread 0.1 gives well separated clusters).
+    double spread = 0.3;
+    std::uint64_t seed = 1;
+};
+
+/// N x d clustered embeddings, row-major. Point i belongs to cluster `rng.below(clusters)`.
+template <class Scalar, int Storage = Eigen::RowMajor>
+Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Storage> embeddings(
+    Index n, Index d, const EmbeddingOptions& options = {}) {
+    if (n < 0 || d < 1 || options.clusters < 1)
+        detail::fail("synthetic::embeddings", "needs n >= 0, d >= 1, clusters >= 1, got ", n, " x ", d,
+                     " with ", options.clusters, " clusters");
+    Rng rng(options.seed);
+    Eigen::MatrixXd centres(options.clusters, d);
+    for (Index c = 0; c < options.clusters; ++c)
+        for (Index j = 0; j < d; ++j) centres(c, j) = rng.normal();
+    Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Storage> x(n, d);
+    for (Index i = 0; i < n; ++i) {
+        const auto c = static_cast<Index>(rng.below(static_cast<std::uint64_t>(options.clusters)));
+        for (Index j = 0; j < d; ++j)
+            x(i, j) = static_cast<Scalar>(centres(c, j) + options.spread * rng.normal());
+    }
+    return x;
+}
+
+}  // namespace acquire::synthetic

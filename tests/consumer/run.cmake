@@ -1,0 +1,24 @@
+# Installs acquire into a temporary prefix, then builds and runs the consumer project twice:
+# once through find_package(acquire CONFIG), once through add_subdirectory.
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE code)
+  if(NOT code EQUAL 0)
+    message(FATAL_ERROR "failed (${code}): ${ARGN}")
+  endif()
+endfunction()
+
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/acquire -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+    -DACQUIRE_BUILD_TESTS=OFF -DACQUIRE_BUILD_BENCHMARKS=OFF -DACQUIRE_BUILD_EXAMPLES=OFF
+    -DACQUIRE_INSTALL=ON -DCMAKE_INSTALL_PREFIX=${prefix})
+run(${CMAKE_COMMAND} --install ${WORK_DIR}/acquire)
+
+foreach(mode package subdirectory)
+  run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/${mode}
+      -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DACQUIRE_CONSUME=${mode}
+      -DCMAKE_PREFIX_PATH=${prefix} -DACQUIRE_SOURCE_DIR=${SOURCE_DIR})
+  run(${CMAKE_COMMAND} --build ${WORK_DIR}/${mode})
+  run(${WORK_DIR}/${mode}/consumer)
+endforeach()
