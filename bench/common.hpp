@@ -3,7 +3,7 @@
 //
 // Size flags are ours and are removed before Google Benchmark sees argv:
 //   ./bench_uncertainty --n=200000 --k=10,100 --benchmark_min_time=0.5
-// Each binary documents its own flags and defaults in its --help line.
+// `--smoke=1` swaps every default for a tiny size: CI runs each binary that way once.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -39,25 +39,33 @@ public:
         argc = out;
     }
 
-    /// The comma-separated integers given as --name=..., or `fallback`.
-    std::vector<std::int64_t> list(const std::string& name, std::vector<std::int64_t> fallback) {
+    /// True when run as `--smoke=1`: tiny default sizes, for CI.
+    bool smoke() const {
+        const auto it = values_.find("smoke");
+        return it != values_.end() && it->second != "0";
+    }
+
+    /// The comma-separated integers given as --name=..., else `fallback` (`smoke_fallback` under
+    /// --smoke=1).
+    std::vector<std::int64_t> list(const std::string& name, std::vector<std::int64_t> fallback,
+                                   std::vector<std::int64_t> smoke_fallback) {
         documented_.push_back(name);
         const auto it = values_.find(name);
-        if (it == values_.end()) return fallback;
+        if (it == values_.end()) return smoke() ? smoke_fallback : fallback;
         std::vector<std::int64_t> out;
         std::stringstream in(it->second);
         for (std::string item; std::getline(in, item, ',');) out.push_back(std::atoll(item.c_str()));
         return out;
     }
 
-    std::int64_t value(const std::string& name, std::int64_t fallback) {
-        return list(name, {fallback}).front();
+    std::int64_t value(const std::string& name, std::int64_t fallback, std::int64_t smoke_fallback) {
+        return list(name, {fallback}, {smoke_fallback}).front();
     }
 
     /// Fails on size flags nobody asked for (a typo would otherwise run the default sizes).
     void check_all_used() const {
         for (const auto& [name, v] : values_) {
-            bool known = false;
+            bool known = name == "smoke";
             for (const auto& d : documented_) known = known || d == name;
             if (!known) {
                 std::cerr << "unknown size flag --" << name << "; this binary takes:";
