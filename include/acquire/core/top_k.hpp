@@ -53,7 +53,7 @@ public:
             if (s != s)
                 detail::fail("TopK::push", "scores entry ", j, " (index ", offset + j, ") is NaN");
             // Below the k-th best: the common case, one comparison and no heap work.
-            if (full() && !better(s, offset + j, heap_.front().first, heap_.front().second))
+            if (k_ == 0 || (full() && !better(s, offset + j, heap_.front().first, heap_.front().second)))
                 continue;
             offer(offset + j, s);
         }

@@ -94,7 +94,7 @@ auto score_row(const Row& r) {
         } else if constexpr (U == Uncertainty::entropy) {
             constexpr Scalar tiny = std::numeric_limits<Scalar>::min();
             // max(p, tiny) makes 0 ln 0 = 0 without a branch: 0 * ln(tiny) = 0.
-            return -(r * r.max(tiny).log()).sum();
+            return Scalar(0) - (r * r.max(tiny).log()).sum();  // 0 - x: never -0
         } else {
             Scalar p1, p2;
             top_two(r, Scalar(0), p1, p2);
@@ -140,7 +140,7 @@ void score_column_block(const Block& x, Out out) {
             const auto p = x.col(k).array();
             acc += p * p.max(tiny).log();
         }
-        out = -acc.matrix();
+        out = (Scalar(0) - acc).matrix();
         return;
     } else {
         Array m1 = x.col(0).array();

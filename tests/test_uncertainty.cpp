@@ -1,0 +1,316 @@
+// Uncertainty scorers: hand-computed values, a brute-force double reference, every layout, the
+// logits forms, and every bad input.
+#include <acquire/score/uncertainty.hpp>
+#include <acquire/synthetic.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+using acquire::Index;
+using acquire::invalid_input;
+using acquire::Matrix;
+using acquire::RowMatrix;
+using acquire::Vector;
+
+namespace {
+
+enum class Kind { least_confidence, margin, entropy, ratio };
+constexpr Kind all_kinds[] = {Kind::least_confidence, Kind::margin, Kind::entropy, Kind::ratio};
+
+const char* name(Kind k) {
+    switch (k) {
+        case Kind::least_confidence: return "least_confidence";
+        case Kind::margin: return "margin";
+        case Kind::entropy: return "entropy";
+        default: return "ratio";
+    }
+}
+
+template <class Input>
+auto score(Kind kind, const Input& input, const acquire::CheckOptions& checks = {}) {
+    switch (kind) {
+        case Kind::least_confidence: return acquire::least_confidence(input, checks);
+        case Kind::margin: return acquire::margin(input, checks);
+        case Kind::entropy: return acquire::entropy(input, checks);
+        default: return acquire::ratio(input, checks);
+    }
+}
+
+/// The definitions, written as plainly as possible, in double.
+Eigen::VectorXd reference(Kind kind, const Eigen::MatrixXd& p) {
+    Eigen::VectorXd out(p.rows());
+    for (Index i = 0; i < p.rows(); ++i) {
+        std::vector<double> row;
+        for (Index k = 0; k < p.cols(); ++k) row.push_back(p(i, k));
+        std::sort(row.rbegin(), row.rend());
+        const double p1 = row[0], p2 = row.size() > 1 ? row[1] : 0.0;
+        double h = 0;
+        for (double v : row)
+            if (v > 0) h -= v * std::log(v);
+        switch (kind) {
+            case Kind::least_confidence: out[i] = 1 - p1; break;
+            case Kind::margin: out[i] = 1 - (p1 - p2); break;
+            case Kind::entropy: out[i] = h; break;
+            default: out[i] = p2 / p1;
+        }
+    }
+    return out;
+}
+
+template <class T>
+T tolerance() {
+    return std::is_same<T, float>::value ? T(2e-5) : T(1e-12);
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("uncertainty scorers give hand-computed values", "[uncertainty]", float, double) {
+    using T = TestType;
+    RowMatrix<T> p(4, 3);
+    p << T(0.2), T(0.3), T(0.5),  //
+        T(1), T(0), T(0),         //
+        T(0.5), T(0.5), T(0),     //
+        T(1) / 3, T(1) / 3, T(1) / 3;
+    const T third = T(1) / 3;
+    Vector<T> lc(4), mg(4), h(4), r(4);
+    lc << T(0.5), T(0), T(0.5), 1 - third;
+    mg << T(0.8), T(0), T(1), T(1);
+    h << T(1.0296530140645737), T(0), std::log(T(2)), std::log(T(3));
+    r << T(0.6), T(0), T(1), T(1);
+
+    auto check_all = [&](const auto& probabilities) {
+        CHECK((acquire::least_confidence(probabilities) - lc).cwiseAbs().maxCoeff() <= tolerance<T>());
+        CHECK((acquire::margin(probabilities) - mg).cwiseAbs().maxCoeff() <= tolerance<T>());
+        CHECK((acquire::entropy(probabilities) - h).cwiseAbs().maxCoeff() <= tolerance<T>());
+        CHECK((acquire::ratio(probabilities) - r).cwiseAbs().maxCoeff() <= tolerance<T>());
+    };
+    check_all(p);
+    check_all(Matrix<T>(p));
+
+    INFO("a one-hot row scores exactly +0 everywhere, never -0 or a NaN from 0 ln 0");
+    for (Kind kind : all_kinds) {
+        const Vector<T> s = score(kind, p);
+        CHECK(s[1] == T(0));
+        CHECK_FALSE(std::signbit(s[1]));
+    }
+}
+
+TEMPLATE_TEST_CASE("K = 1 and K = 2 edge cases", "[uncertainty]", float, double) {
+    using T = TestType;
+    const RowMatrix<T> one = RowMatrix<T>::Ones(3, 1);
+    for (Kind kind : all_kinds) {
+        INFO(name(kind) << " of a single class is 0");
+        CHECK(score(kind, one).isZero(0));
+        CHECK(score(kind, Matrix<T>(one)).isZero(0));
+        CHECK(score(kind, acquire::logits(RowMatrix<T>::Constant(3, 1, T(7)))).isZero(0));
+    }
+    RowMatrix<T> two(3, 2);
+    two << T(0.9), T(0.1), T(0.25), T(0.75), T(0.5), T(0.5);
+    Vector<T> mg(3), r(3);
+    mg << T(0.2), T(0.5), T(1);
+    r << T(0.1) / T(0.9), T(1) / 3, T(1);
+    CHECK(acquire::margin(two).isApprox(mg, tolerance<T>()));
+    CHECK(acquire::ratio(two).isApprox(r, tolerance<T>()));
+    CHECK(acquire::margin(Matrix<T>(two)).isApprox(mg, tolerance<T>()));
+    CHECK(acquire::ratio(Matrix<T>(two)).isApprox(r, tolerance<T>()));
+}
+
+TEMPLATE_TEST_CASE("ties in the top two give margin 1 and ratio 1", "[uncertainty]", float, double) {
+    using T = TestType;
+    RowMatrix<T> p(3, 4);
+    p << T(0.4), T(0.1), T(0.4), T(0.1),  //
+        T(0.25), T(0.25), T(0.25), T(0.25),  //
+        T(0.1), T(0.3), T(0.3), T(0.3);
+    for (const auto& s : {acquire::margin(p), acquire::margin(Matrix<T>(p))}) CHECK(s.isOnes(0));
+    for (const auto& s : {acquire::ratio(p), acquire::ratio(Matrix<T>(p))}) CHECK(s.isOnes(0));
+}
+
+TEMPLATE_TEST_CASE("every layout and expression gives the same scores as a double reference",
+                   "[uncertainty]", float, double) {
+    using T = TestType;
+    // More rows than one block (2048) with a ragged tail, so the column-major path is exercised
+    // across blocks; exact ties in 20% of rows.
+    const Index n = 4100;
+    for (Index k : {2, 3, 10, 37}) {
+        acquire::synthetic::ProbabilityOptions options;
+        options.tie_fraction = 0.2;
+        options.seed = static_cast<std::uint64_t>(k);
+        const RowMatrix<T> row = acquire::synthetic::probabilities<T>(n, k, options);
+        const Matrix<T> col = row;
+        // The same pool embedded in a larger matrix: blocks with an outer stride.
+        Matrix<T> big_col = Matrix<T>::Zero(n + 5, k + 3);
+        big_col.block(2, 1, n, k) = col;
+        RowMatrix<T> big_row = big_col;
+        std::vector<T> buffer(row.data(), row.data() + row.size());
+        Eigen::Map<const RowMatrix<T>> mapped(buffer.data(), n, k);
+        Eigen::Map<const Matrix<T>> mapped_col(col.data(), n, k);
+
+        for (Kind kind : all_kinds) {
+            INFO(name(kind) << " with K = " << k);
+            const Eigen::VectorXd expected = reference(kind, row.template cast<double>());
+            const Vector<T> s = score(kind, row);
+            CHECK((s.template cast<double>() - expected).cwiseAbs().maxCoeff() <= 1e-5);
+            INFO("row-major, column-major, Maps and strided blocks agree bit for bit or within rounding");
+            CHECK((score(kind, col) - s).cwiseAbs().maxCoeff() <= tolerance<T>());
+            CHECK(score(kind, mapped) == s);
+            CHECK(score(kind, mapped_col) == score(kind, col));
+            CHECK(score(kind, big_row.block(2, 1, n, k)) == s);
+            CHECK(score(kind, big_col.block(2, 1, n, k)) == score(kind, col));
+            INFO("an expression (transpose of a transpose) works too");
+            CHECK((score(kind, col.transpose().transpose()) - s).cwiseAbs().maxCoeff() <= tolerance<T>());
+        }
+    }
+}
+
+TEST_CASE("float and double agree", "[uncertainty]") {
+    const RowMatrix<double> pd = acquire::synthetic::probabilities<double>(500, 50);
+    const RowMatrix<float> pf = pd.cast<float>();
+    for (Kind kind : all_kinds) {
+        INFO(name(kind));
+        CHECK((score(kind, pf).cast<double>() - score(kind, pd)).cwiseAbs().maxCoeff() < 1e-5);
+    }
+}
+
+TEMPLATE_TEST_CASE("permuting rows permutes scores", "[uncertainty]", float, double) {
+    using T = TestType;
+    const RowMatrix<T> p = acquire::synthetic::probabilities<T>(300, 7);
+    std::vector<Index> perm(300);
+    std::iota(perm.begin(), perm.end(), Index(0));
+    acquire::Rng rng(5);
+    for (Index i = 299; i > 0; --i) std::swap(perm[i], perm[rng.below(static_cast<std::uint64_t>(i + 1))]);
+    RowMatrix<T> shuffled(300, 7);
+    for (Index i = 0; i < 300; ++i) shuffled.row(i) = p.row(perm[i]);
+    for (Kind kind : all_kinds) {
+        INFO(name(kind));
+        const Vector<T> s = score(kind, p), t = score(kind, shuffled);
+        for (Index i = 0; i < 300; ++i) CHECK(t[i] == s[perm[i]]);
+    }
+}
+
+TEMPLATE_TEST_CASE("logits forms equal the probability forms on the softmax", "[uncertainty]",
+                   float, double) {
+    using T = TestType;
+    for (Index k : {1, 2, 5, 100}) {
+        acquire::synthetic::ProbabilityOptions options;
+        options.sharpness = 4;
+        options.tie_fraction = 0.1;
+        const RowMatrix<T> l = acquire::synthetic::logits<T>(3000, k, options);
+        const Matrix<T> lc = l;
+        const RowMatrix<T> p = acquire::synthetic::softmax(l);
+        for (Kind kind : all_kinds) {
+            INFO(name(kind) << " K = " << k);
+            const Vector<T> from_p = score(kind, p);
+            CHECK((score(kind, acquire::logits(l)) - from_p).cwiseAbs().maxCoeff() <= T(1e-5));
+            CHECK((score(kind, acquire::logits(lc)) - from_p).cwiseAbs().maxCoeff() <= T(1e-5));
+            INFO("adding a constant to a row of logits changes nothing");
+            const RowMatrix<T> shifted = (l.array() + T(50)).matrix();
+            CHECK((score(kind, acquire::logits(shifted)) - from_p).cwiseAbs().maxCoeff() <= T(1e-4));
+        }
+    }
+}
+
+TEMPLATE_TEST_CASE("logits of +-1e4 give exact, finite answers", "[uncertainty]", float, double) {
+    using T = TestType;
+    RowMatrix<T> l(3, 3);
+    l << T(1e4), T(-1e4), T(0),  //
+        T(1e4), T(1e4), T(-1e4),  //
+        T(-1e4), T(-1e4), T(-1e4);
+    const Matrix<T> lc = l;
+    const T ln2 = std::log(T(2)), ln3 = std::log(T(3));
+    const T lc_expected[] = {0, T(0.5), 1 - T(1) / 3};
+    const T mg_expected[] = {0, 1, 1};
+    const T h_expected[] = {0, ln2, ln3};
+    const T r_expected[] = {0, 1, 1};
+    for (int layout = 0; layout < 2; ++layout) {
+        INFO((layout ? "column-major" : "row-major"));
+        const auto lcs = layout ? acquire::least_confidence(acquire::logits(lc))
+                                : acquire::least_confidence(acquire::logits(l));
+        const auto mgs = layout ? acquire::margin(acquire::logits(lc)) : acquire::margin(acquire::logits(l));
+        const auto hs = layout ? acquire::entropy(acquire::logits(lc)) : acquire::entropy(acquire::logits(l));
+        const auto rs = layout ? acquire::ratio(acquire::logits(lc)) : acquire::ratio(acquire::logits(l));
+        for (Index i = 0; i < 3; ++i) {
+            INFO("row " << i);
+            CHECK(lcs[i] == Approx(lc_expected[i]).margin(1e-6));
+            CHECK(mgs[i] == mg_expected[i]);
+            CHECK(hs[i] == Approx(h_expected[i]).margin(1e-6));
+            CHECK(rs[i] == Approx(r_expected[i]).margin(1e-30));  // Eigen's vectorised exp stops at ~1e-308
+        }
+        CHECK(lcs.allFinite());
+        CHECK(hs.allFinite());
+    }
+}
+
+TEMPLATE_TEST_CASE("the output overloads write into a caller's vector", "[uncertainty]", float,
+                   double) {
+    using T = TestType;
+    const RowMatrix<T> p = acquire::synthetic::probabilities<T>(50, 4);
+    Vector<T> out(50);
+    Vector<T> big = Vector<T>::Constant(60, T(-7));
+    for (Kind kind : all_kinds) {
+        INFO(name(kind));
+        const Vector<T> expected = score(kind, p);
+        switch (kind) {
+            case Kind::least_confidence: acquire::least_confidence(p, out); break;
+            case Kind::margin: acquire::margin(p, out); break;
+            case Kind::entropy: acquire::entropy(p, big.segment(5, 50)); acquire::entropy(p, out); break;
+            default: acquire::ratio(p, out);
+        }
+        CHECK(out == expected);
+    }
+    CHECK(big.head(5).isConstant(T(-7)));
+    CHECK(big.segment(5, 50) == acquire::entropy(p));
+    Vector<T> wrong(49);
+    REQUIRE_THROWS_WITH(acquire::margin(p, wrong),
+                        Catch::Contains("acquire::margin") && Catch::Contains("out has 49 entries"));
+}
+
+TEMPLATE_TEST_CASE("bad inputs raise invalid_input naming function, argument and row",
+                   "[uncertainty][checks]", float, double) {
+    using T = TestType;
+    using Catch::Contains;
+    RowMatrix<T> p = acquire::synthetic::probabilities<T>(20, 3);
+
+    REQUIRE_THROWS_AS(acquire::entropy(RowMatrix<T>(0, 3)), invalid_input);
+    REQUIRE_THROWS_WITH(acquire::entropy(RowMatrix<T>(0, 3)),
+                        Contains("acquire::entropy: probabilities must have at least one row"));
+    REQUIRE_THROWS_WITH(acquire::margin(RowMatrix<T>(4, 0)), Contains("0 x 0") || Contains("4 x 0"));
+
+    RowMatrix<T> bad = p;
+    bad(17, 1) += T(0.25);
+    REQUIRE_THROWS_WITH(acquire::entropy(bad),
+                        Contains("acquire::entropy: probabilities row 17 sums to 1.25") &&
+                            Contains("tolerance 0.001"));
+    acquire::CheckOptions loose;
+    loose.tolerance = 0.3;
+    CHECK_NOTHROW(acquire::entropy(bad, loose));
+    acquire::CheckOptions unchecked;
+    unchecked.values = false;
+    CHECK_NOTHROW(acquire::entropy(bad, unchecked));
+
+    bad = p;
+    bad(4, 2) = std::numeric_limits<T>::quiet_NaN();
+    for (Kind kind : all_kinds) {
+        INFO(name(kind));
+        REQUIRE_THROWS_WITH(score(kind, bad), Contains(std::string("acquire::") + name(kind)) &&
+                                                  Contains("row 4 column 2") && Contains("finite"));
+        REQUIRE_THROWS_WITH(score(kind, Matrix<T>(bad)), Contains("row 4 column 2"));
+        REQUIRE_THROWS_WITH(score(kind, acquire::logits(bad)), Contains("logits row 4 column 2"));
+    }
+    bad(4, 2) = std::numeric_limits<T>::infinity();
+    REQUIRE_THROWS_WITH(acquire::ratio(bad), Contains("row 4 column 2 is inf"));
+    REQUIRE_THROWS_WITH(acquire::ratio(acquire::logits(bad)), Contains("row 4 column 2 is inf"));
+
+    bad = p;
+    bad(9, 0) = T(-0.5);
+    bad(9, 1) += T(0.5);
+    REQUIRE_THROWS_WITH(acquire::least_confidence(bad),
+                        Contains("probabilities row 9 column 0 is -0.5") && Contains("[0, 1]"));
+
+    acquire::CheckOptions negative;
+    negative.tolerance = -1;
+    REQUIRE_THROWS_WITH(acquire::entropy(p, negative), Contains("tolerance must be finite and >= 0"));
+    REQUIRE_THROWS_AS(acquire::entropy(p, negative), std::invalid_argument);
+}
