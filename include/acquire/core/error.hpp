@@ -12,6 +12,7 @@
 // index checks always run, because getting those wrong would be undefined behaviour.
 #pragma once
 
+#include "acquire/core/parallel.hpp"
 #include "acquire/core/types.hpp"
 
 #include <Eigen/Core>
@@ -94,31 +95,70 @@ void check_finite(const char* function, const char* argument,
                      " (must be finite)");
 }
 
+/// Describes what is wrong with row i of a probability matrix, or returns an empty string.
+template <class Derived>
+std::string probability_row_problem(const Eigen::MatrixBase<Derived>& p, Index i, double tolerance) {
+    double sum = 0;
+    for (Index k = 0; k < p.cols(); ++k) {
+        const auto v = p.coeff(i, k);
+        if (!std::isfinite(static_cast<double>(v)))
+            return concat(" row ", i, " column ", k, " is ", v, " (must be finite)");
+        if (v < 0 || v > 1) return concat(" row ", i, " column ", k, " is ", v, " (must be in [0, 1])");
+        sum += static_cast<double>(v);
+    }
+    if (!(std::abs(sum - 1.0) <= tolerance))
+        return concat(" row ", i, " sums to ", sum, " (tolerance ", tolerance, ")");
+    return {};
+}
+
 /// Rows are probability distributions: finite, each entry in [0, 1], each row summing to 1
-/// within `checks.tolerance`. Names the first offending row.
+/// within `checks.tolerance`. One pass over the matrix (per row for row-major input, per column
+/// segment of a block of rows for column-major), then a scalar re-scan of the first block that
+/// failed to name the first offending row. Row sums are accumulated in Scalar: a tolerance
+/// below about K times the Scalar epsilon is meaningless.
 template <class Derived>
 void check_probabilities(const char* function, const char* argument,
                          const Eigen::MatrixBase<Derived>& p, const CheckOptions& checks) {
     check_tolerance(function, checks);
     if (!checks.values) return;
     using Scalar = typename Derived::Scalar;
-    check_finite(function, argument, p);
-    const auto a = p.array();
-    if ((a < Scalar(0)).any() || (a > Scalar(1)).any()) {
-        for (Index i = 0; i < p.rows(); ++i)
-            for (Index k = 0; k < p.cols(); ++k)
-                if (p(i, k) < Scalar(0) || p(i, k) > Scalar(1))
-                    fail(function, argument, " row ", i, " column ", k, " is ", p(i, k),
-                         " (must be in [0, 1])");
+    constexpr Index block = 8192;
+    const Index n = p.rows();
+    const Index blocks = (n + block - 1) / block;
+    const auto tol = static_cast<Scalar>(checks.tolerance);
+    std::vector<char> bad(static_cast<std::size_t>(blocks), 0);
+    parallel_for(blocks, 2, [&](Index b) {
+        const Index r0 = b * block, nb = std::min(block, n - r0);
+        const auto x = p.middleRows(r0, nb);
+        bool ok = true;
+        if constexpr (Derived::IsRowMajor) {
+            for (Index i = 0; i < nb && ok; ++i) {
+                const auto r = x.row(i).array();
+                // A NaN or Inf anywhere makes the sum NaN or Inf, which fails the last test.
+                ok = r.minCoeff() >= Scalar(0) && r.maxCoeff() <= Scalar(1) &&
+                     std::abs(r.sum() - Scalar(1)) <= tol;
+            }
+        } else {
+            Eigen::Array<Scalar, Eigen::Dynamic, 1> sums = x.col(0).array();
+            Scalar lo = sums.minCoeff(), hi = sums.maxCoeff();
+            for (Index k = 1; k < x.cols(); ++k) {
+                const auto c = x.col(k).array();
+                sums += c;
+                lo = std::min(lo, c.minCoeff());
+                hi = std::max(hi, c.maxCoeff());
+            }
+            ok = lo >= Scalar(0) && hi <= Scalar(1) && ((sums - Scalar(1)).abs() <= tol).all();
+        }
+        bad[static_cast<std::size_t>(b)] = !ok;
+    });
+    for (Index b = 0; b < blocks; ++b) {
+        if (!bad[static_cast<std::size_t>(b)]) continue;
+        // The fast pass summed in Scalar; the re-scan sums in double and has the last word.
+        for (Index i = b * block; i < std::min(n, (b + 1) * block); ++i) {
+            const std::string problem = probability_row_problem(p, i, checks.tolerance);
+            if (!problem.empty()) fail(function, argument, problem);
+        }
     }
-    // Row sums in double: a float sum of 1000 entries can drift by ~1e-4 on its own.
-    const Eigen::VectorXd sums = p.template cast<double>().rowwise().sum();
-    const double worst = (sums.array() - 1.0).abs().maxCoeff();
-    if (worst <= checks.tolerance) return;
-    for (Index i = 0; i < sums.size(); ++i)
-        if (std::abs(sums[i] - 1.0) > checks.tolerance)
-            fail(function, argument, " row ", i, " sums to ", sums[i], " (tolerance ",
-                 checks.tolerance, ")");
 }
 
 /// A budget of `b` picks out of `available` candidates.

@@ -4,7 +4,7 @@
 // are bit-identical on any thread count.
 #pragma once
 
-#include "acquire/core/error.hpp"
+#include "acquire/core/types.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
