@@ -314,3 +314,21 @@ TEMPLATE_TEST_CASE("bad inputs raise invalid_input naming function, argument and
     REQUIRE_THROWS_WITH(acquire::entropy(p, negative), Contains("tolerance must be finite and >= 0"));
     REQUIRE_THROWS_AS(acquire::entropy(p, negative), std::invalid_argument);
 }
+
+TEMPLATE_TEST_CASE("the checks name the lowest bad row across blocks and layouts", "[checks]",
+                   float, double) {
+    using T = TestType;
+    using Catch::Contains;
+    // Bad rows in two different 8192-row blocks: the lower one must be named, whatever the
+    // layout and the thread count.
+    RowMatrix<T> p = acquire::synthetic::probabilities<T>(20000, 4);
+    p(15000, 0) = T(2);
+    p(9000, 3) += T(0.01);
+    const Matrix<T> c = p;
+    REQUIRE_THROWS_WITH(acquire::margin(p), Contains("row 9000 sums to"));
+    REQUIRE_THROWS_WITH(acquire::margin(c), Contains("row 9000 sums to"));
+    p(9000, 3) -= T(0.01);
+    const Matrix<T> c2 = p;
+    REQUIRE_THROWS_WITH(acquire::margin(p), Contains("row 15000 column 0 is 2 (must be in [0, 1])"));
+    REQUIRE_THROWS_WITH(acquire::margin(c2), Contains("row 15000 column 0 is 2"));
+}
