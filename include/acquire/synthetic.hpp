@@ -110,7 +110,7 @@ std::vector<Scalar> stack_buffer(Index t, Index n, Index k, const StackOptions& 
     std::vector<Scalar> out(static_cast<std::size_t>(t * n * k));
     detail::for_each_block(n, [&](Index begin, Index end, Index block) {
         Rng rng = detail::block_rng(options.seed, block);
-        std::vector<double> shared(static_cast<std::size_t>(k)), row(static_cast<std::size_t>(k));
+        Eigen::ArrayXd shared(k), row(k);
         for (Index i = begin; i < end; ++i) {
             for (auto& v : shared) v = options.sharpness * rng.normal();
             for (Index m = 0; m < t; ++m) {
@@ -119,7 +119,8 @@ std::vector<Scalar> stack_buffer(Index t, Index n, Index k, const StackOptions& 
                     row[j] = shared[j] + options.disagreement * rng.normal();
                     top = std::max(top, row[j]);
                 }
-                for (auto& v : row) sum += (v = std::exp(v - top));
+                row = (row - top).exp();
+                sum = row.sum();
                 Scalar* dst = out.data() + (m * n + i) * k;
                 for (Index j = 0; j < k; ++j) dst[j] = static_cast<Scalar>(row[j] / sum);
             }
