@@ -109,6 +109,16 @@ TEMPLATE_TEST_CASE("top_k and TopK reject bad input", "[top_k][checks]", float, 
     REQUIRE_THROWS_WITH(best.push(s, 10), Contains("TopK::push: scores entry 2 (index 12) is NaN"));
     REQUIRE_THROWS_WITH(best.push(3, std::numeric_limits<T>::quiet_NaN()), Contains("index 3 is NaN"));
     REQUIRE_THROWS_AS(acquire::TopK<T>(-2), invalid_input);
+    {
+        INFO("a NaN in a later chunk, all below the full heap's k-th best, is still found");
+        Eigen::Matrix<T, -1, 1> low = Eigen::Matrix<T, -1, 1>::Zero(1000);
+        low[0] = 5;
+        low[700] = std::numeric_limits<T>::quiet_NaN();
+        acquire::TopK<T> one(1);
+        REQUIRE_THROWS_WITH(one.push(low), Contains("scores entry 700 (index 700) is NaN"));
+        acquire::TopK<T> none(0);
+        REQUIRE_THROWS_WITH(none.push(low), Contains("entry 700"));
+    }
     const Eigen::Matrix<T, -1, -1> square = Eigen::Matrix<T, -1, -1>::Ones(2, 2);
     REQUIRE_THROWS_WITH(acquire::top_k(square, 1), Contains("scores must be a vector, got 2 x 2"));
     INFO("infinities are ordered like any other value");

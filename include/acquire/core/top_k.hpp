@@ -14,6 +14,20 @@
 
 namespace acquire {
 
+namespace detail {
+
+/// Calls f with the vector `v` (a row or a column) seen as a column with direct, vectorisable
+/// access; `reshaped()` would compute a row and a column for every coefficient.
+template <class Derived, class F>
+void as_column(const Eigen::MatrixBase<Derived>& v, F&& f) {
+    if (v.cols() == 1)
+        f(v.derived().col(0));
+    else
+        f(v.derived().row(0).transpose());
+}
+
+}  // namespace detail
+
 /// Streaming top-k: keeps the k best (score, index) pairs seen so far in a heap of size k.
 /// O(k) memory; `push` is O(1) for a score below the current k-th best (the common case) and
 /// O(log k) otherwise. Indices pushed must be distinct (each sample scored once).
@@ -47,16 +61,7 @@ public:
         if (scores.cols() != 1 && scores.rows() != 1)
             detail::fail("TopK::push", "scores must be a vector, got ", scores.rows(), " x ",
                          scores.cols());
-        const auto flat = scores.derived().reshaped();
-        for (Index j = 0; j < flat.size(); ++j) {
-            const auto s = static_cast<Scalar>(flat.coeff(j));
-            if (s != s)
-                detail::fail("TopK::push", "scores entry ", j, " (index ", offset + j, ") is NaN");
-            // Below the k-th best: the common case, one comparison and no heap work.
-            if (k_ == 0 || (full() && !better(s, offset + j, heap_.front().first, heap_.front().second)))
-                continue;
-            offer(offset + j, s);
-        }
+        detail::as_column(scores, [&](const auto& flat) { push_column(flat, offset); });
     }
 
     /// Folds in another accumulator's candidates (same k).
@@ -83,6 +88,34 @@ public:
 
 private:
     using Entry = std::pair<Scalar, Index>;
+    static constexpr Index chunk = 128;  // scores per vectorised skip test in push(vector)
+
+    template <class Column>
+    void push_column(const Column& flat, Index offset) {
+        const Index n = flat.size();
+        for (Index begin = 0; begin < n; begin += chunk) {
+            const Index end = std::min(n, begin + chunk);
+            // Once the heap is full, a chunk whose maximum is strictly below the k-th best cannot
+            // contribute: one vectorised max replaces `chunk` compares. NaN propagates into the
+            // max, so a chunk holding one is never skipped and the loop below names it.
+            if (k_ > 0 && full() &&
+                static_cast<Scalar>(flat.segment(begin, end - begin)
+                                        .template maxCoeff<Eigen::PropagateNaN>()) <
+                    heap_.front().first)
+                continue;
+            for (Index j = begin; j < end; ++j) {
+                const auto s = static_cast<Scalar>(flat.coeff(j));
+                if (s != s)
+                    detail::fail("TopK::push", "scores entry ", j, " (index ", offset + j,
+                                 ") is NaN");
+                // Below the k-th best: one comparison and no heap work.
+                if (k_ == 0 ||
+                    (full() && !better(s, offset + j, heap_.front().first, heap_.front().second)))
+                    continue;
+                offer(offset + j, s);
+            }
+        }
+    }
 
     static bool better(Scalar sa, Index ia, Scalar sb, Index ib) {
         return sa > sb || (sa == sb && ia < ib);
@@ -122,24 +155,25 @@ std::vector<Index> top_k(const Eigen::MatrixBase<Derived>& scores, Index k,
     if (scores.cols() != 1 && scores.rows() != 1)
         detail::fail(fn, "scores must be a vector, got ", scores.rows(), " x ", scores.cols());
     const Index n = scores.size();
-    if (scores.hasNaN())
-        for (Index i = 0; i < n; ++i)
-            if (scores.derived().reshaped().coeff(i) != scores.derived().reshaped().coeff(i))
-                detail::fail(fn, "scores entry ", i, " is NaN");
     const auto skip = detail::sorted_indices(fn, "exclude", exclude, n);
     detail::check_budget(fn, "k", k, n - static_cast<Index>(skip.size()));
     using Scalar = typename Derived::Scalar;
     TopK<Scalar> best(k);
-    // Walk the scores between consecutive excluded indices as contiguous segments.
-    Index begin = 0;
-    auto push_segment = [&](Index end) {
-        if (end > begin) best.push(scores.derived().reshaped().segment(begin, end - begin), begin);
-    };
-    for (const Index e : skip) {
-        push_segment(e);
-        begin = e + 1;
-    }
-    push_segment(n);
+    detail::as_column(scores, [&](const auto& v) {
+        if (v.hasNaN())
+            for (Index i = 0; i < n; ++i)
+                if (v.coeff(i) != v.coeff(i)) detail::fail(fn, "scores entry ", i, " is NaN");
+        // Walk the scores between consecutive excluded indices as contiguous segments.
+        Index begin = 0;
+        auto push_segment = [&](Index end) {
+            if (end > begin) best.push(v.segment(begin, end - begin), begin);
+        };
+        for (const Index e : skip) {
+            push_segment(e);
+            begin = e + 1;
+        }
+        push_segment(n);
+    });
     return best.indices();
 }
 
