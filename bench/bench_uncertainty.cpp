@@ -1,6 +1,9 @@
 // Uncertainty scorers and top-k on synthetic pools, each against references that read the same
 // matrix in the same binary, so the figures read as ratios:
-//   reference/row_sum   one streaming read of P (Eigen's rowwise sum): the bandwidth ceiling;
+//   reference/row_sum   one streaming read of P (Eigen's rowwise sum), the reference;
+//   reference/read      P.sum(): one pure streaming read with no output traffic (Eigen's
+//                       column-major rowwise sum re-reads its N-vector once per column, so at
+//                       K = 1000 this is the honest bandwidth ceiling);
 //   reference/plogp     Eigen's plain vectorised (P * log P).rowwise().sum(): the entropy bar.
 // Scorers run with value checks off (`/unchecked`, the kernel alone) and on (`/checked`, the
 // default: one extra fused pass).
@@ -54,6 +57,7 @@ void register_pool(Index n, Index k) {
         })->Unit(benchmark::kMillisecond)->UseRealTime();
     };
     add("reference/row_sum", [](const auto& p, auto& out) { out = p.rowwise().sum(); });
+    add("reference/read", [](const auto& p, auto& out) { out[0] = p.sum(); });
     add("reference/plogp", [](const auto& p, auto& out) {
         out = (p.array() * p.array().log()).rowwise().sum().matrix();
     });
