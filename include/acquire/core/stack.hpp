@@ -1,0 +1,194 @@
+// PredictionStack: a zero-copy, read-only view of T predictions of N x K over a user's buffer.
+//
+// Committee and Bayesian scorers read T probability matrices of the same pool: an ensemble of
+// T models, T stochastic forward passes with MC dropout, or T weight samples. Frameworks hand
+// them out in different layouts, and the view reads each one in place:
+//
+//     // torch.stack(passes) of shape [T, N, K], row-major float:
+//     auto S = acquire::PredictionStack<float>::tnk(buf, T, N, K);
+//     // [N, T, K] (samples first) and [N, K, T] (the layout of several Python libraries):
+//     auto S2 = acquire::PredictionStack<float>::ntk(buf, N, T, K);
+//     auto S3 = acquire::PredictionStack<float>::nkt(buf, N, K, T);
+//     // or T separate matrices (the vector must outlive the view):
+//     std::vector<Eigen::MatrixXf> members = ...;
+//     acquire::PredictionStack<float> S4(members);
+//
+// Entry (t, i, k) — member t, sample i, class k — lives at member_data(t) + i * row_stride() +
+// k * class_stride(). Nothing is copied; the view holds pointers, so the buffer must outlive it.
+// Shapes are checked at construction (T, N, K >= 1, members agree); the values (finite, rows
+// are distributions) are checked by each scorer, which names the member and the row.
+#pragma once
+
+#include "acquire/core/error.hpp"
+
+#include <Eigen/Core>
+
+#include <string>
+#include <vector>
+
+namespace acquire {
+
+template <class Scalar>
+class PredictionStack {
+public:
+    /// One member's N x K prediction, read in place (row-major view with run-time strides).
+    using MemberMap = Eigen::Map<const RowMatrix<Scalar>, Eigen::Unaligned,
+                                 Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>>;
+
+    /// General strided view: entry (t, i, k) at data[t * member_stride + i * row_stride +
+    /// k * class_stride]. Strides are in elements and must be >= 1.
+    PredictionStack(const Scalar* data, Index members, Index rows, Index cols, Index member_stride,
+                    Index row_stride, Index class_stride)
+        : rows_(rows), cols_(cols), row_stride_(row_stride), class_stride_(class_stride) {
+        check_sizes(members, rows, cols);
+        if (data == nullptr) detail::fail("PredictionStack", "data is null");
+        if (member_stride < 1 || row_stride < 1 || class_stride < 1)
+            detail::fail("PredictionStack", "strides must be >= 1, got member ", member_stride,
+                         ", row ", row_stride, ", class ", class_stride);
+        members_.reserve(static_cast<std::size_t>(members));
+        for (Index t = 0; t < members; ++t) members_.push_back(data + t * member_stride);
+    }
+
+    /// T separate N x K matrices (column- or row-major Eigen matrices, all the same shape). The
+    /// view points into the vector's matrices: keep the vector alive and unchanged while used.
+    template <class MatrixType>
+    explicit PredictionStack(const std::vector<MatrixType>& members) {
+        if (members.empty()) detail::fail("PredictionStack", "needs at least one member, got 0");
+        rows_ = members.front().rows();
+        cols_ = members.front().cols();
+        check_sizes(static_cast<Index>(members.size()), rows_, cols_);
+        const bool row_major = MatrixType::IsRowMajor;
+        const Index outer = members.front().outerStride();
+        row_stride_ = row_major ? outer : 1;
+        class_stride_ = row_major ? 1 : outer;
+        for (std::size_t t = 0; t < members.size(); ++t) {
+            const auto& m = members[t];
+            if (m.rows() != rows_ || m.cols() != cols_)
+                detail::fail("PredictionStack", "member ", t, " is ", m.rows(), " x ", m.cols(),
+                             " but member 0 is ", rows_, " x ", cols_);
+            members_.push_back(m.data());
+        }
+    }
+
+    /// Layout [T][N][K], e.g. torch.stack of T forward passes.
+    static PredictionStack tnk(const Scalar* data, Index members, Index rows, Index cols) {
+        return PredictionStack(data, members, rows, cols, rows * cols, cols, 1);
+    }
+    /// Layout [N][T][K]: the T predictions of a sample are adjacent.
+    static PredictionStack ntk(const Scalar* data, Index rows, Index members, Index cols) {
+        return PredictionStack(data, members, rows, cols, cols, members * cols, 1);
+    }
+    /// Layout [N][K][T]: members innermost, as several Python libraries store MC samples.
+    static PredictionStack nkt(const Scalar* data, Index rows, Index cols, Index members) {
+        return PredictionStack(data, members, rows, cols, 1, cols * members, members);
+    }
+
+    Index members() const { return static_cast<Index>(members_.size()); }  ///< T
+    Index rows() const { return rows_; }                                    ///< N
+    Index cols() const { return cols_; }                                    ///< K
+    Index row_stride() const { return row_stride_; }
+    Index class_stride() const { return class_stride_; }
+    const Scalar* member_data(Index t) const { return members_[static_cast<std::size_t>(t)]; }
+
+    /// p_t(class k | sample i).
+    Scalar operator()(Index t, Index i, Index k) const {
+        return member_data(t)[i * row_stride_ + k * class_stride_];
+    }
+
+    /// Member t as an N x K Eigen expression, read in place.
+    MemberMap member(Index t) const {
+        if (t < 0 || t >= members())
+            detail::fail("PredictionStack::member", "member ", t, " out of range [0, ", members(),
+                         ")");
+        return MemberMap(member_data(t), rows_, cols_,
+                         Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(row_stride_, class_stride_));
+    }
+
+private:
+    static void check_sizes(Index members, Index rows, Index cols) {
+        if (members < 1 || rows < 1 || cols < 1)
+            detail::fail("PredictionStack", "needs T, N, K >= 1, got T = ", members, ", N = ", rows,
+                         ", K = ", cols);
+    }
+
+    std::vector<const Scalar*> members_;
+    Index rows_ = 0, cols_ = 0, row_stride_ = 1, class_stride_ = 1;
+};
+
+namespace detail {
+
+/// Rows of packed blocks handed to stack kernels: about 16K scalars, so a block stays in L2.
+inline Index stack_block_rows(Index members, Index cols) {
+    return std::max<Index>(1, Index(16384) / (members * cols));
+}
+
+/// Copies rows [r0, r0 + b) of every member into `out` packed as [T][b][K] (member blocks of
+/// b x K, row-major, contiguous), whatever the stack's layout.
+template <class Scalar>
+void gather_block(const PredictionStack<Scalar>& s, Index r0, Index b, Scalar* out) {
+    const Index T = s.members(), K = s.cols(), rs = s.row_stride(), cs = s.class_stride();
+    for (Index t = 0; t < T; ++t) {
+        const Scalar* src = s.member_data(t) + r0 * rs;
+        Scalar* dst = out + t * b * K;
+        if (cs == 1 && rs == K) {
+            std::copy(src, src + b * K, dst);
+        } else if (cs == 1) {
+            for (Index i = 0; i < b; ++i) std::copy(src + i * rs, src + i * rs + K, dst + i * K);
+        } else {
+            for (Index i = 0; i < b; ++i)
+                for (Index k = 0; k < K; ++k) dst[i * K + k] = src[i * rs + k * cs];
+        }
+    }
+}
+
+/// Runs kernel(r0, b, packed) over blocks of rows in parallel, where `packed` holds rows
+/// [r0, r0 + b) of all members as [T][b][K] (see gather_block). Each call writes only its own
+/// rows' outputs; blocks are independent, so results do not depend on the thread count.
+template <class Scalar, class Kernel>
+void for_each_stack_block(const PredictionStack<Scalar>& s, Kernel&& kernel) {
+    const Index n = s.rows(), block = stack_block_rows(s.members(), s.cols());
+    const Index blocks = (n + block - 1) / block;
+    parallel_for(blocks, 2, [&](Index j) {
+        thread_local std::vector<Scalar> packed;
+        const Index r0 = j * block, b = std::min(block, n - r0);
+        packed.resize(static_cast<std::size_t>(s.members() * b * s.cols()));
+        gather_block(s, r0, b, packed.data());
+        kernel(r0, b, static_cast<const Scalar*>(packed.data()));
+    });
+}
+
+/// Every member's rows are probability distributions: finite, in [0, 1], summing to 1 within
+/// checks.tolerance. One parallel pass flags blocks; the first flagged block is re-scanned in
+/// double, row by row and member by member, to name the lowest offending row and its member:
+/// `acquire::bald: predictions member 3 row 17 sums to 1.25 (tolerance 0.001)`.
+template <class Scalar>
+void check_stack(const char* function, const PredictionStack<Scalar>& s,
+                 const CheckOptions& checks) {
+    check_tolerance(function, checks);
+    if (!checks.values) return;
+    const Index n = s.rows(), T = s.members(), K = s.cols();
+    const Index block = stack_block_rows(T, K), blocks = (n + block - 1) / block;
+    std::vector<char> bad(static_cast<std::size_t>(blocks), 0);
+    const auto tol = static_cast<Scalar>(checks.tolerance);
+    for_each_stack_block(s, [&](Index r0, Index b, const Scalar* packed) {
+        const Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
+            x(packed, T * b, K);
+        // A NaN or Inf anywhere makes a row sum NaN or Inf and fails the last test.
+        const bool ok = x.minCoeff() >= Scalar(0) && x.maxCoeff() <= Scalar(1) &&
+                        ((x.rowwise().sum() - Scalar(1)).abs() <= tol).all();
+        bad[static_cast<std::size_t>(r0 / block)] = !ok;
+    });
+    for (Index j = 0; j < blocks; ++j) {
+        if (!bad[static_cast<std::size_t>(j)]) continue;
+        for (Index i = j * block; i < std::min(n, (j + 1) * block); ++i)
+            for (Index t = 0; t < T; ++t) {
+                const std::string problem =
+                    probability_row_problem(s.member(t), i, checks.tolerance);
+                if (!problem.empty())
+                    fail(function, "predictions member ", t, problem);
+            }
+    }
+}
+
+}  // namespace detail
+}  // namespace acquire
