@@ -127,18 +127,22 @@ inline Index stack_block_rows(Index members, Index cols) {
 template <class Scalar>
 void gather_block(const PredictionStack<Scalar>& s, Index r0, Index b, Scalar* out) {
     const Index T = s.members(), K = s.cols(), rs = s.row_stride(), cs = s.class_stride();
-    for (Index t = 0; t < T; ++t) {
-        const Scalar* src = s.member_data(t) + r0 * rs;
-        Scalar* dst = out + t * b * K;
-        if (cs == 1 && rs == K) {
-            std::copy(src, src + b * K, dst);
-        } else if (cs == 1) {
-            for (Index i = 0; i < b; ++i) std::copy(src + i * rs, src + i * rs + K, dst + i * K);
-        } else {
-            for (Index i = 0; i < b; ++i)
-                for (Index k = 0; k < K; ++k) dst[i * K + k] = src[i * rs + k * cs];
-        }
+    if (cs == 1 && rs == K) {  // [T][N][K]: each member's block is one contiguous run
+        for (Index t = 0; t < T; ++t)
+            std::copy(s.member_data(t) + r0 * K, s.member_data(t) + (r0 + b) * K, out + t * b * K);
+        return;
     }
+    // Rows outermost, so layouts that keep a sample's members together ([N][T][K], [N][K][T])
+    // are read sequentially; short plain loops (K is often ~10) rather than a memmove call each.
+    for (Index i = 0; i < b; ++i)
+        for (Index t = 0; t < T; ++t) {
+            const Scalar* src = s.member_data(t) + (r0 + i) * rs;
+            Scalar* dst = out + (t * b + i) * K;
+            if (cs == 1)
+                for (Index k = 0; k < K; ++k) dst[k] = src[k];
+            else
+                for (Index k = 0; k < K; ++k) dst[k] = src[k * cs];
+        }
 }
 
 /// Runs kernel(r0, b, packed) over blocks of rows in parallel, where `packed` holds rows
