@@ -11,3 +11,4 @@
 #include "acquire/score/committee.hpp"
 #include "acquire/score/uncertainty.hpp"
 #include "acquire/select/batch_bald.hpp"
+#include "acquire/select/k_center.hpp"
