@@ -105,6 +105,8 @@ TEMPLATE_TEST_CASE("k_center_greedy equals the naive greedy, pruned or not, in e
         acquire::RowMatrix<T> padded = wide;
         padded.leftCols(16) = X;
         CHECK(acquire::k_center_greedy(padded.leftCols(16), labeled, 40).indices == want);
+        INFO("an expression without direct access works too");
+        CHECK(acquire::k_center_greedy(X * T(2), labeled, 40).indices == want);
         INFO("objective: the covering radius after each pick, non-increasing");
         CHECK(std::is_sorted(a.objective.rbegin(), a.objective.rend()));
         std::vector<Index> centers = labeled;

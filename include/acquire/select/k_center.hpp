@@ -72,6 +72,7 @@ Selection k_center_run(const Eigen::MatrixBase<Derived>& X, std::vector<char> un
     constexpr Index block = 4096;
     const Index blocks = (n + block - 1) / block;
     std::vector<Index> computed(static_cast<std::size_t>(blocks));
+    std::vector<Index> best(static_cast<std::size_t>(blocks));  // per block: farthest available
     KCenterStats stats;
 
     auto distance = [&](Index i, Index j) { return std::sqrt((X.row(i) - X.row(j)).squaredNorm()); };
@@ -94,13 +95,35 @@ Selection k_center_run(const Eigen::MatrixBase<Derived>& X, std::vector<char> un
                     owner[u] = id;
                 }
             };
+            // The block's available point farthest from its centers, ties by lowest index.
+            Index arg = -1;
+            auto consider = [&](Index i) {
+                const auto u = static_cast<std::size_t>(i);
+                if (!unavailable[u] && (arg < 0 || nearest[u] > nearest[static_cast<std::size_t>(arg)])) arg = i;
+            };
             Index count = 0;
             if constexpr (Derived::IsRowMajor) {
+                // Rows still in play are scattered through X: list them, then walk the list
+                // with the next rows prefetched, so memory latency overlaps the arithmetic.
+                thread_local std::vector<Index> rows;
+                rows.clear();
                 for (Index i = r0; i < r0 + len; ++i)
-                    if (needed(i)) {
-                        ++count;
-                        update(i, distance(i, c));
+                    if (needed(i)) rows.push_back(i);
+                count = static_cast<Index>(rows.size());
+                for (std::size_t q = 0; q < rows.size(); ++q) {
+#if defined(__GNUC__)
+                    if constexpr (bool(Derived::Flags & Eigen::DirectAccessBit)) {
+                        if (q + 2 < rows.size() && X.derived().innerStride() == 1) {
+                            const char* next = reinterpret_cast<const char*>(
+                                X.derived().data() + rows[q + 2] * X.derived().outerStride());
+                            for (Index byte = 0; byte < X.cols() * Index(sizeof(Scalar)); byte += 64)
+                                __builtin_prefetch(next + byte);
+                        }
                     }
+#endif
+                    update(rows[q], distance(rows[q], c));
+                }
+                for (Index i = r0; i < r0 + len; ++i) consider(i);
             } else {
                 // Column-major: a row is d scattered cache lines, so when more than an eighth of
                 // the block needs its distance, sweep the block's columns (contiguous,
@@ -116,8 +139,10 @@ Selection k_center_run(const Eigen::MatrixBase<Derived>& X, std::vector<char> un
                     for (Index i = r0; i < r0 + len; ++i)
                         if (needed(i)) update(i, std::sqrt(d2[i - r0]));
                 }
+                for (Index i = r0; i < r0 + len; ++i) consider(i);
             }
             computed[static_cast<std::size_t>(j)] = count;
+            best[static_cast<std::size_t>(j)] = arg;
         });
         Index all = 0;
         for (Index count : computed) all += count;
@@ -125,17 +150,9 @@ Selection k_center_run(const Eigen::MatrixBase<Derived>& X, std::vector<char> un
         stats.skipped += n - all;
         centers.push_back(c);
     };
-    // The available point farthest from its nearest center, ties by lowest index.
+    // The available point farthest from its nearest center (ties by lowest index), from the
+    // per-block answers of the last add_center.
     auto farthest = [&]() {
-        std::vector<Index> best(static_cast<std::size_t>(blocks), -1);
-        parallel_for(blocks, 2, [&](Index j) {
-            Index arg = -1;
-            for (Index i = j * block; i < std::min(n, (j + 1) * block); ++i)
-                if (!unavailable[static_cast<std::size_t>(i)] &&
-                    (arg < 0 || nearest[static_cast<std::size_t>(i)] > nearest[static_cast<std::size_t>(arg)]))
-                    arg = i;
-            best[static_cast<std::size_t>(j)] = arg;
-        });
         Index arg = -1;
         for (Index i : best)
             if (i >= 0 && (arg < 0 || nearest[static_cast<std::size_t>(i)] > nearest[static_cast<std::size_t>(arg)]))
