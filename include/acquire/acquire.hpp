@@ -10,5 +10,7 @@
 #include "acquire/score/bayesian.hpp"
 #include "acquire/score/committee.hpp"
 #include "acquire/score/uncertainty.hpp"
+#include "acquire/select/badge.hpp"
 #include "acquire/select/batch_bald.hpp"
 #include "acquire/select/k_center.hpp"
+#include "acquire/select/kmeans_pp.hpp"

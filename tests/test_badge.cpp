@@ -1,0 +1,77 @@
+// BADGE: the implicit gradient-embedding distances give the picks of k-means++ on the
+// materialised embeddings; the first pick, gradient_embedding's values, invariants, bad inputs.
+#include <acquire/select/badge.hpp>
+#include <acquire/synthetic.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <set>
+
+using acquire::Index;
+using Catch::Contains;
+
+TEST_CASE("gradient_embedding: hand-computed", "[badge]") {
+    Eigen::MatrixXd P(2, 2), H(2, 2);
+    P << 0.7, 0.3, 0.5, 0.5;  // the second row's tie goes to class 0
+    H << 1, 2, 3, 4;
+    const auto g = acquire::gradient_embedding(P, H);
+    REQUIRE(g.rows() == 2);
+    REQUIRE(g.cols() == 4);
+    CHECK(g(0, 0) == Approx(-0.3));  // (0.7 - 1) * 1
+    CHECK(g(0, 1) == Approx(-0.6));
+    CHECK(g(0, 2) == Approx(0.3));   // 0.3 * 1
+    CHECK(g(0, 3) == Approx(0.6));
+    CHECK(g(1, 0) == Approx(-1.5));  // (0.5 - 1) * 3
+    CHECK(g(1, 3) == Approx(2.0));   // 0.5 * 4
+}
+
+TEMPLATE_TEST_CASE("badge equals k-means++ on the materialised gradient embeddings", "[badge]", float, double) {
+    using T = TestType;
+    for (std::uint64_t seed : {1u, 2u, 3u}) {
+        acquire::synthetic::ProbabilityOptions po;
+        po.seed = seed;
+        const auto P = acquire::synthetic::probabilities<double, Eigen::RowMajor>(300, 5, po);
+        acquire::synthetic::EmbeddingOptions eo;
+        eo.seed = seed;
+        const auto H = acquire::synthetic::embeddings<double, Eigen::RowMajor>(300, 7, eo);
+        const auto G = acquire::gradient_embedding(P, H);
+        acquire::BadgeOptions o;
+        o.seed = seed;
+        const auto sel = acquire::badge(P.template cast<T>(), H.template cast<T>(), {}, 25, o);
+        INFO("the first pick is the largest gradient norm");
+        Index first = 0;
+        for (Index i = 1; i < 300; ++i)
+            if (G.row(i).norm() > G.row(first).norm()) first = i;
+        CHECK(sel.indices[0] == first);
+        if constexpr (sizeof(T) == 8) {
+            acquire::KMeansPPOptions k;
+            k.first = first;
+            k.seed = seed;
+            const auto explicit_sel = acquire::kmeans_pp(G, 25, k);
+            CHECK(sel.indices == explicit_sel.indices);
+            for (std::size_t j = 0; j < 25; ++j) CHECK(sel.objective[j] == Approx(explicit_sel.objective[j]).epsilon(1e-9));
+        }
+    }
+}
+
+TEMPLATE_TEST_CASE("badge: labeled excluded, invariants, layouts, bad inputs", "[badge][checks]", float, double) {
+    using T = TestType;
+    auto P = acquire::synthetic::probabilities<T, Eigen::RowMajor>(200, 4);
+    const auto H = acquire::synthetic::embeddings<T, Eigen::RowMajor>(200, 5);
+    const std::vector<Index> labeled{0, 7, 150};
+    const auto sel = acquire::badge(P, H, labeled, 40);
+    std::set<Index> seen(sel.indices.begin(), sel.indices.end());
+    CHECK(seen.size() == 40);
+    for (Index i : sel.indices) CHECK((i >= 0 && i < 200 && !std::count(labeled.begin(), labeled.end(), i)));
+    CHECK(std::is_sorted(sel.objective.rbegin(), sel.objective.rend()));
+    const Eigen::Matrix<T, -1, -1> Pc = P, Hc = H;
+    CHECK(acquire::badge(Pc, Hc, labeled, 40).indices == sel.indices);
+    CHECK(acquire::badge(P, H, labeled, 197).size() == 197);
+    CHECK(acquire::badge(P, H, labeled, 0).size() == 0);
+    REQUIRE_THROWS_WITH(acquire::badge(P, H, labeled, 198), Contains("acquire::badge: b is 198 but only 197"));
+    REQUIRE_THROWS_WITH(acquire::badge(P, H.topRows(100), labeled, 1), Contains("P has 200 rows but H has 100"));
+    REQUIRE_THROWS_WITH(acquire::badge(P, H, {200}, 1), Contains("labeled entry 0 is 200"));
+    P(33, 1) += T(0.5);
+    REQUIRE_THROWS_WITH(acquire::badge(P, H, labeled, 1), Contains("acquire::badge: P row 33"));
+}
