@@ -12,5 +12,7 @@
 #include "acquire/score/uncertainty.hpp"
 #include "acquire/select/badge.hpp"
 #include "acquire/select/batch_bald.hpp"
+#include "acquire/select/facility_location.hpp"
+#include "acquire/select/hybrid.hpp"
 #include "acquire/select/k_center.hpp"
 #include "acquire/select/kmeans_pp.hpp"

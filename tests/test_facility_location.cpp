@@ -1,0 +1,105 @@
+// Facility location and max coverage: lazy == plain greedy, (1 - 1/e) of the brute-force
+// optimum on tiny pools, hand-checked coverage, memory tiles, stochastic greedy, bad inputs.
+#include <acquire/select/facility_location.hpp>
+#include <acquire/synthetic.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+using acquire::Index;
+using acquire::FacilityLocationOptions;
+using Catch::Contains;
+
+namespace {
+
+double objective(const Eigen::MatrixXd& X, const std::vector<Index>& S) {
+    double f = 0;
+    for (Index j = 0; j < X.rows(); ++j) {
+        double best = 0;
+        for (Index i : S) best = std::max(best, X.row(i).normalized().dot(X.row(j).normalized()));
+        f += best;
+    }
+    return f;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("facility_location: lazy, tiled and plain greedy agree", "[facility_location]", float, double) {
+    using T = TestType;
+    const auto X = acquire::synthetic::embeddings<T, Eigen::RowMajor>(500, 12);
+    std::vector<Index> candidates;
+    for (Index i = 499; i >= 0; i -= 3) candidates.push_back(i);  // any order
+    FacilityLocationOptions plain, lazy, tiled;
+    Index plain_evals = 0, lazy_evals = 0;
+    plain.lazy = false;
+    plain.evaluations = &plain_evals;
+    lazy.evaluations = &lazy_evals;
+    tiled.memory_bytes = 500 * sizeof(T) * 7;  // seven rows of similarities at a time
+    const auto a = acquire::facility_location(X, candidates, 20, plain);
+    const auto b = acquire::facility_location(X, candidates, 20, lazy);
+    const auto c = acquire::facility_location(X, candidates, 20, tiled);
+    CHECK(b.indices == a.indices);
+    CHECK(c.indices == a.indices);
+    INFO("lazy evaluations " << lazy_evals << " vs plain " << plain_evals);
+    CHECK(lazy_evals < plain_evals / 2);
+    std::set<Index> seen(a.indices.begin(), a.indices.end());
+    CHECK(seen.size() == 20);
+    for (Index i : a.indices) CHECK(std::count(candidates.begin(), candidates.end(), i) == 1);
+    INFO("objective = F after each pick, increasing");
+    CHECK(std::is_sorted(a.objective.begin(), a.objective.end()));
+    CHECK(a.objective.back() == Approx(objective(X.template cast<double>(), a.indices)).epsilon(1e-4));
+    const Eigen::Matrix<T, -1, -1> col = X;
+    CHECK(acquire::facility_location(col, candidates, 20).indices == a.indices);
+}
+
+TEST_CASE("facility_location reaches (1 - 1/e) of the optimum on tiny pools", "[facility_location]") {
+    for (std::uint64_t seed = 1; seed <= 15; ++seed) {
+        acquire::Rng rng(seed);
+        Eigen::MatrixXd X(8, 3);
+        for (Index i = 0; i < 8; ++i) X.row(i) << rng.normal(), rng.normal(), rng.normal();
+        const auto sel = acquire::facility_location(X, {}, 3);
+        double best = 0;
+        for (Index i = 0; i < 8; ++i)
+            for (Index j = i + 1; j < 8; ++j)
+                for (Index k = j + 1; k < 8; ++k) best = std::max(best, objective(X, {i, j, k}));
+        INFO("seed " << seed);
+        CHECK(sel.objective.back() >= (1 - std::exp(-1.0)) * best - 1e-12);
+    }
+}
+
+TEMPLATE_TEST_CASE("max_coverage: hand-checked line", "[facility_location]", float, double) {
+    using T = TestType;
+    Eigen::Matrix<T, -1, -1> X(6, 1);
+    X << 0, 1, 2, 10, 11, 30;
+    const auto sel = acquire::max_coverage(X, 1.0, 3);
+    INFO("1 covers {0,1,2}; 3 covers {10,11} (lowest index of the pair); 5 covers 30");
+    CHECK(sel.indices == std::vector<Index>{1, 3, 5});
+    CHECK(sel.objective == std::vector<double>{3, 5, 6});
+}
+
+TEMPLATE_TEST_CASE("facility_location: stochastic greedy and bad inputs", "[facility_location][checks]", float, double) {
+    using T = TestType;
+    acquire::RowMatrix<T> X = acquire::synthetic::embeddings<T, Eigen::RowMajor>(300, 5);
+    FacilityLocationOptions st;
+    st.stochastic = true;
+    st.seed = 3;
+    const auto a = acquire::facility_location(X, {}, 15, st);
+    CHECK(acquire::facility_location(X, {}, 15, st).indices == a.indices);
+    std::set<Index> seen(a.indices.begin(), a.indices.end());
+    CHECK(seen.size() == 15);
+    CHECK(a.objective.back() >= 0.9 * acquire::facility_location(X, {}, 15).objective.back());
+    REQUIRE_THROWS_WITH(acquire::facility_location(X, {1, 2}, 3), Contains("acquire::facility_location: b is 3 but only 2"));
+    REQUIRE_THROWS_WITH(acquire::facility_location(X, {1, 1}, 1), Contains("candidates entry 1 repeats index 1"));
+    REQUIRE_THROWS_WITH(acquire::facility_location(X, {300}, 1), Contains("candidates entry 0 is 300"));
+    FacilityLocationOptions tiny;
+    tiny.memory_bytes = 10;
+    REQUIRE_THROWS_WITH(acquire::facility_location(X, {}, 1, tiny), Contains("memory_bytes (10) must hold one row"));
+    REQUIRE_THROWS_WITH(acquire::max_coverage(X, -1.0, 1), Contains("radius must be finite and >= 0"));
+    X.row(9).setZero();
+    REQUIRE_THROWS_WITH(acquire::facility_location(X, {}, 1), Contains("X row 9 has zero norm"));
+    X(9, 0) = std::numeric_limits<T>::quiet_NaN();
+    REQUIRE_THROWS_WITH(acquire::facility_location(X, {}, 1), Contains("X row 9 column 0 is nan"));
+}
