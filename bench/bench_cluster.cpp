@@ -1,0 +1,67 @@
+// kmeans, cluster_select and information_density on clustered synthetic embeddings, with a
+// reference that reads X once (its sum) and, for cluster_select, the prefilter alone (top_k).
+//
+// Flags: --n=100000 --d=128 --b=100 --beta=10 --k=100, --smoke=1 for tiny sizes. Float.
+#include "common.hpp"
+
+#include <acquire/core/top_k.hpp>
+#include <acquire/score/density.hpp>
+#include <acquire/select/cluster.hpp>
+#include <acquire/synthetic.hpp>
+
+#include <string>
+
+namespace {
+
+using acquire::Index;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    acquire_bench::Args args(argc, argv);
+    const auto n = args.value("n", 100000, 2000);
+    const auto d = args.value("d", 128, 8);
+    const auto b = args.value("b", 100, 5);
+    const auto beta = args.value("beta", 10, 4);
+    const auto k = args.value("k", 100, 5);
+    args.check_all_used();
+    const std::string suffix = "/n:" + std::to_string(n) + "/d:" + std::to_string(d);
+    auto pool = [=]() -> const acquire::RowMatrix<float>& {
+        return acquire_bench::Fixture::get<acquire::RowMatrix<float>>(
+            acquire_bench::key({n, d}, "embeddings"), [=] { return acquire::synthetic::embeddings<float, Eigen::RowMajor>(n, d); });
+    };
+    auto scores = [=] {
+        Eigen::VectorXf s(n);
+        acquire::Rng rng(2);
+        for (Index i = 0; i < n; ++i) s[i] = float(rng.uniform());
+        return s;
+    };
+    const Eigen::VectorXf s = scores();
+    benchmark::RegisterBenchmark(("reference/read" + suffix).c_str(), [=](benchmark::State& state) {
+        for (auto _ : state) benchmark::DoNotOptimize(pool().sum());
+        state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * n * d * 4);
+    })->Unit(benchmark::kMillisecond)->UseRealTime();
+    benchmark::RegisterBenchmark(("information_density" + suffix).c_str(), [=](benchmark::State& state) {
+        for (auto _ : state) benchmark::DoNotOptimize(acquire::information_density(pool(), s, 1.0));
+        state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * n * d * 4);
+    })->Unit(benchmark::kMillisecond)->UseRealTime();
+    benchmark::RegisterBenchmark(("reference/prefilter_top_k" + suffix + "/m:" + std::to_string(beta * b)).c_str(),
+                                 [=](benchmark::State& state) {
+                                     for (auto _ : state) benchmark::DoNotOptimize(acquire::top_k(s, beta * b));
+                                 })->Unit(benchmark::kMillisecond)->UseRealTime();
+    benchmark::RegisterBenchmark(("cluster_select" + suffix + "/b:" + std::to_string(b) + "/beta:" + std::to_string(beta)).c_str(),
+                                 [=](benchmark::State& state) {
+                                     acquire::ClusterSelectOptions o;
+                                     o.beta = beta;
+                                     for (auto _ : state) benchmark::DoNotOptimize(acquire::cluster_select(pool(), s, b, o));
+                                 })->Unit(benchmark::kMillisecond)->UseRealTime();
+    benchmark::RegisterBenchmark(("kmeans" + suffix + "/k:" + std::to_string(k)).c_str(), [=](benchmark::State& state) {
+        acquire::KMeansOptions o;
+        o.max_iterations = 10;
+        for (auto _ : state) benchmark::DoNotOptimize(acquire::kmeans(pool(), k, o));
+        state.counters["iterations"] = 10;
+    })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+}
