@@ -28,7 +28,8 @@ void register_pool(Index n, Index d, Index m, Index b) {
             Index evaluations = 0;
             o.evaluations = &evaluations;
             o.checks.values = false;
-            for (auto _ : state) benchmark::DoNotOptimize(acquire::facility_location(pool(), candidates, b, o));
+            const auto& X = pool();
+            for (auto _ : state) benchmark::DoNotOptimize(acquire::facility_location(X, candidates, b, o));
             state.counters["gains"] = double(evaluations);
         })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
     };

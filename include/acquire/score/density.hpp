@@ -32,16 +32,18 @@ Vector<typename DerivedS::Scalar> information_density(const Eigen::MatrixBase<De
         detail::check_finite(fn, "X", X);
         detail::check_finite(fn, "scores", scores.derived().reshaped());
     }
-    const Eigen::VectorXd norms = X.rowwise().norm().template cast<double>();
+    using XScalar = typename DerivedX::Scalar;
+    const Vector<XScalar> norms = X.rowwise().norm();
     for (Index i = 0; i < n; ++i)
         if (!(norms[i] > 0)) detail::fail(fn, "X row ", i, " has zero norm (cosine similarity)");
-    Eigen::RowVectorXd mean = Eigen::RowVectorXd::Zero(X.cols());
-    for (Index i = 0; i < n; ++i) mean += X.row(i).template cast<double>() / norms[i];
-    mean /= static_cast<double>(n);
+    // Two matrix-vector products: the mean unit row, then every row against it.
+    const Vector<XScalar> inverse = norms.cwiseInverse();
+    const Vector<XScalar> mean = X.transpose() * (inverse / static_cast<XScalar>(n));
+    const Vector<XScalar> dots = X * mean;
     Vector<Scalar> out(n);
     const auto flat = scores.derived().reshaped();
     detail::parallel_for(n, 4096, [&](Index i) {
-        const double similarity = std::max(0.0, X.row(i).template cast<double>().dot(mean) / norms[i]);
+        const double similarity = std::max(0.0, static_cast<double>(dots[i] * inverse[i]));
         out[i] = static_cast<Scalar>(static_cast<double>(flat(i)) * std::pow(similarity, beta));
     });
     return out;
