@@ -132,8 +132,21 @@ void gather_block(const PredictionStack<Scalar>& s, Index r0, Index b, Scalar* o
             std::copy(s.member_data(t) + r0 * K, s.member_data(t) + (r0 + b) * K, out + t * b * K);
         return;
     }
-    // Rows outermost, so layouts that keep a sample's members together ([N][T][K], [N][K][T])
-    // are read sequentially; short plain loops (K is often ~10) rather than a memmove call each.
+    const Index member_step = T > 1 ? s.member_data(1) - s.member_data(0) : 0;
+    bool members_innermost = T > 1 && member_step == 1;
+    for (Index t = 2; t < T && members_innermost; ++t) members_innermost = s.member_data(t) - s.member_data(t - 1) == 1;
+    if (members_innermost) {  // [N][K][T]: read each (sample, class) run of T members in order
+        const Scalar* base = s.member_data(0);
+        for (Index i = 0; i < b; ++i)
+            for (Index k = 0; k < K; ++k) {
+                const Scalar* src = base + (r0 + i) * rs + k * cs;
+                Scalar* dst = out + i * K + k;
+                for (Index t = 0; t < T; ++t) dst[t * b * K] = src[t];
+            }
+        return;
+    }
+    // Rows outermost, so layouts that keep a sample's members together ([N][T][K]) are read
+    // sequentially; short plain loops (K is often ~10) rather than a memmove call each.
     for (Index i = 0; i < b; ++i)
         for (Index t = 0; t < T; ++t) {
             const Scalar* src = s.member_data(t) + (r0 + i) * rs;
