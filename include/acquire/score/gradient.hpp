@@ -36,7 +36,8 @@ struct EglOptions {
 /// grad_W = (p - e_y) h^T and grad_bias = p - e_y, and ||u v^T||_F = ||u|| ||v||. Here
 /// ||p - e_y||^2 = (1 - p_y)^2 + sum_{k != y} p_k^2, computed per row from ||p||^2 in O(K).
 /// Higher = query first. O(N (K + d)) time, one pass over P and H, no gradient materialised;
-/// computed in double whatever the Scalar.
+/// the p terms are computed in double whatever the Scalar (||p||^2 - p_y^2 cancels when p_y is
+/// near 1), ||h||^2 in H's Scalar.
 ///
 /// Edge cases: 0 for a one-hot row and for K = 1 (the model cannot move); with `bias = false`,
 /// 0 for h = 0. Rows of P and H are the same samples; P and H may have any layout and Scalar
@@ -65,7 +66,8 @@ Vector<typename DP::Scalar> egl(const Eigen::MatrixBase<DP>& P, const Eigen::Mat
         // In double: ||p||^2 - p_y^2 cancels when p_y is near 1, which in float costs ~1e-4
         // relative error exactly where EGL ranks confident samples.
         using Column = Eigen::Array<double, Eigen::Dynamic, 1>;
-        const Column h2 = H.middleRows(r0, nb).template cast<double>().rowwise().squaredNorm();
+        // ||h||^2 is a sum of squares (no cancellation): summed in H's Scalar, then widened.
+        const Column h2 = H.middleRows(r0, nb).rowwise().squaredNorm().template cast<double>();
         const Column p2 = p.template cast<double>().rowwise().squaredNorm();
         // ||p - e_y||^2 = (1 - p_y)^2 + (||p||^2 - p_y^2), the second term >= 0 up to rounding.
         if constexpr (DP::IsRowMajor) {

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 namespace acquire {
@@ -65,16 +66,17 @@ public:
             if (std::isnan(v[i]) && nan_row_ < 0) nan_row_ = i;
         }
         if (nan_row_ >= 0) return;
-        std::vector<Index> order(static_cast<std::size_t>(n));
-        std::iota(order.begin(), order.end(), Index(0));
-        std::sort(order.begin(), order.end(), [&](Index a, Index c) { return v[a] < v[c] || (v[a] == v[c] && a < c); });
+        // Sort (score, index) pairs by value: contiguous, unlike sorting indices through v.
+        std::vector<std::pair<double, Index>> order(static_cast<std::size_t>(n));
+        for (Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = {v[i], i};
+        std::sort(order.begin(), order.end());
         values_.resize(n);
         const double scale = n > 1 ? 1.0 / static_cast<double>(n - 1) : 0.0;
-        for (Index q = 0; q < n;) {
-            Index e = q + 1;
-            while (e < n && v[order[static_cast<std::size_t>(e)]] == v[order[static_cast<std::size_t>(q)]]) ++e;
+        for (std::size_t q = 0; q < order.size();) {
+            std::size_t e = q + 1;
+            while (e < order.size() && order[e].first == order[q].first) ++e;
             const double r = n > 1 ? 0.5 * static_cast<double>(q + e - 1) * scale : 0.5;
-            for (Index t = q; t < e; ++t) values_[order[static_cast<std::size_t>(t)]] = r;
+            for (std::size_t t = q; t < e; ++t) values_[order[t].second] = r;
             q = e;
         }
     }
