@@ -7,6 +7,7 @@ packages=(
   g++ cmake ninja-build            # toolchain
   libeigen3-dev                    # the one dependency of the headers
   catch2 libbenchmark-dev          # tests and benchmarks
+  clang libclang-rt-14-dev         # the libFuzzer targets (tests/fuzz), with ASan and UBSan
   zlib1g-dev dataset-fashion-mnist # the Fashion-MNIST example reads the dataset's IDX .gz files
   gnuplot-nox                      # optional: the example's learning-curve plot
 )

@@ -4,7 +4,11 @@
 #      install/consumer test (find_package and add_subdirectory);
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build (C++20) running the same tests;
 #   3. every benchmark once on tiny pools (--smoke=1: a smoke run, no thresholds);
-#   4. the examples.
+#   4. the examples;
+#   5. determinism: the release build's per-function output digests against a build without
+#      OpenMP (test_determinism also compares 1 and 3 threads inside each build);
+#   6. fuzzing: every libFuzzer target (clang, ASan + UBSan) for ACQUIRE_FUZZ_SECONDS (default 20)
+#      each over its seed corpus (tests/fuzz/run.sh).
 # Build trees go to build/release and build/sanitize (override with ACQUIRE_BUILD_ROOT).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +58,28 @@ stage "example quickstart" "$root/release/examples/quickstart"
 if [ -x "$root/release/examples/fashion_mnist/fashion_mnist" ]; then
   stage "example fashion_mnist --quick" "$root/release/examples/fashion_mnist/fashion_mnist" --quick \
     --out "$root/fashion_mnist_quick"
+fi
+
+# Bit-identical with and without OpenMP: one digest per function from each build.
+same_digests() {
+  cmake -S . -B "$root/no-openmp" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DACQUIRE_USE_OPENMP=OFF \
+    -DACQUIRE_TEST_CXX_STANDARD=17 -DACQUIRE_BUILD_BENCHMARKS=OFF -DACQUIRE_BUILD_EXAMPLES=OFF \
+    -DACQUIRE_INSTALL=OFF >/dev/null &&
+    cmake --build "$root/no-openmp" -j "$jobs" --target test_determinism >/dev/null || return 1
+  ACQUIRE_DIGEST_FILE="$root/digests-openmp.txt" "$root/release/tests/test_determinism" >/dev/null &&
+    ACQUIRE_DIGEST_FILE="$root/digests-serial.txt" "$root/no-openmp/tests/test_determinism" >/dev/null &&
+    diff "$root/digests-openmp.txt" "$root/digests-serial.txt" &&
+    echo "determinism: $(wc -l <"$root/digests-serial.txt") functions bit-identical with and without OpenMP"
+}
+stage "determinism without OpenMP" same_digests
+
+if command -v clang++ >/dev/null; then
+  stage "fuzz build" build "$root/fuzz" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DACQUIRE_BUILD_FUZZERS=ON -DACQUIRE_BUILD_TESTS=OFF -DACQUIRE_BUILD_BENCHMARKS=OFF \
+    -DACQUIRE_BUILD_EXAMPLES=OFF -DACQUIRE_USE_OPENMP=OFF -DACQUIRE_INSTALL=OFF
+  stage "fuzz" tests/fuzz/run.sh "$root/fuzz" "${ACQUIRE_FUZZ_SECONDS:-20}"
+else
+  stage "fuzz (clang++ not found: run cmake/install-deps.sh)" false
 fi
 
 echo

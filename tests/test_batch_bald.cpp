@@ -157,3 +157,25 @@ TEMPLATE_TEST_CASE("batch_bald: invariants and bad inputs", "[batch_bald][checks
     REQUIRE_THROWS_WITH(acquire::batch_bald(s.view_nkt(), 2, opt),
                         Contains("acquire::batch_bald: predictions member 5 row 21 column 2 is nan"));
 }
+
+// Found by fuzz_batch_bald: with the value checks off, a row without positive mass made the
+// configuration sampler index class -1 (a heap overflow under ASan). Now any class is drawn and
+// the picks stay valid.
+TEST_CASE("batch_bald: a zero row with checks off stays in bounds (fuzz regression)", "[batch_bald][fuzz]") {
+    std::vector<Eigen::MatrixXd> members(2, Eigen::MatrixXd::Constant(4, 3, 1.0 / 3));
+    members[0].row(1).setZero();
+    members[1].row(1).setZero();
+    members[1].row(2) << 0.8, 0.1, 0.1;
+    const acquire::PredictionStack<double> s(members);
+    acquire::BatchBaldOptions opt;
+    opt.checks.values = false;
+    opt.max_configurations = 1;  // sampled from the second pick on
+    opt.samples = 8;
+    const auto sel = acquire::batch_bald(s, 4, opt);
+    REQUIRE(sel.size() == 4);
+    std::set<Index> seen(sel.indices.begin(), sel.indices.end());
+    CHECK(seen.size() == 4);
+    CHECK(*seen.rbegin() < 4);
+    opt.checks.values = true;
+    REQUIRE_THROWS_WITH(acquire::batch_bald(s, 4, opt), Catch::Contains("member 0 row 1"));
+}

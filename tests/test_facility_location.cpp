@@ -103,3 +103,35 @@ TEMPLATE_TEST_CASE("facility_location: stochastic greedy and bad inputs", "[faci
     X(9, 0) = std::numeric_limits<T>::quiet_NaN();
     REQUIRE_THROWS_WITH(acquire::facility_location(X, {}, 1), Contains("X row 9 column 0 is nan"));
 }
+
+// Found by fuzz_facility_location: on a pool with many duplicate points two candidates' gains
+// differed by 6e-8, within the rounding of the tiled similarity products, and lazy and plain
+// greedy took them in opposite orders. Documented (FacilityLocationOptions::lazy); the objectives
+// agree to rounding at the first differing pick.
+TEST_CASE("facility_location: lazy and plain agree to rounding on near-tied gains (fuzz regression)",
+          "[facility_location][fuzz]") {
+    acquire::RowMatrix<float> X = acquire::RowMatrix<float>::Constant(28, 5, 1.984375f);
+    X.topRows(10) << -1.75f, 1.703125f, -0.390625f, -1.421875f, -0.765625f,  //
+        -1.34375f, -0.4375f, 1.796875f, 1.234375f, 0.6875f,                  //
+        -1.21875f, -0.875f, 1.25f, 1.515625f, -0.59375f,                     //
+        -0.515625f, 0.53125f, 1.875f, -0.25f, 0.46875f,                      //
+        0.609375f, 0, 1.703125f, 1.75f, 1.15625f,                            //
+        -1.09375f, -1.328125f, 1.734375f, -0.765625f, -1.28125f,             //
+        1, 0.53125f, 0, -0.609375f, -1.375f,                                 //
+        1.21875f, -1.15625f, 0.78125f, -0.4375f, 1.75f,                      //
+        -1.21875f, -1.4375f, -0.703125f, 1.984375f, 0.296875f,               //
+        1.53125f, -1.03125f, 1.984375f, 1.984375f, 1.984375f;
+    X(21, 4) = -1.359375f;
+    X(24, 3) = 1.0625f;
+    acquire::FacilityLocationOptions o;
+    o.memory_bytes = 332;  // tiles of two candidates
+    const auto lazy = acquire::facility_location(X, {}, 15, o);
+    o.lazy = false;
+    const auto plain = acquire::facility_location(X, {}, 15, o);
+    for (std::size_t j = 0; j < lazy.indices.size(); ++j) {
+        if (lazy.indices[j] == plain.indices[j]) continue;
+        CHECK(lazy.objective[j] == Approx(plain.objective[j]).epsilon(1e-6));
+        break;
+    }
+    CHECK(lazy.objective.back() == Approx(plain.objective.back()).epsilon(1e-6));
+}

@@ -71,9 +71,8 @@ void joint_entropies(const PredictionStack<Scalar>& s, const JointTable& joint,
         // q(c, a K + y) = p(yhat_c, y_a = y) = (1/T) sum_t table(t, c) p_t(y | a). A lazy
         // (coefficient-wise) product: no internal threading, the same sums on any thread count.
         Eigen::MatrixXd q = (joint.table.transpose().lazyProduct(p)) / static_cast<double>(T);
-        const Eigen::ArrayXXd plogp =
-            q.array() * q.array().max(std::numeric_limits<double>::min()).log();
-        const Eigen::RowVectorXd weighted = joint.weight.transpose() * plogp.matrix();
+        q.array() = q.array() * q.array().max(std::numeric_limits<double>::min()).log();  // in place: one tile
+        const Eigen::RowVectorXd weighted = joint.weight.transpose() * q;
         for (Index a = 0; a < m; ++a)
             out[static_cast<std::size_t>(c0 + a)] = 0.0 - weighted.segment(a * K, K).sum();
     });
@@ -105,7 +104,9 @@ JointTable sample_joint(const PredictionStack<Scalar>& s, const std::vector<Inde
             if (label < 0)
                 for (Index k = K - 1; k >= 0 && label < 0; --k)
                     if (s(t, picks[i], k) > 0) label = k;
-            y[i] = label;
+            // A row without positive mass only gets here with the value checks off: any class
+            // keeps the indexing in range (the estimate is then meaningless, as documented).
+            y[i] = std::max<Index>(label, 0);
         }
         for (Index tt = 0; tt < T; ++tt) {
             double prod = 1;
@@ -129,8 +130,8 @@ JointTable sample_joint(const PredictionStack<Scalar>& s, const std::vector<Inde
 /// first pick is the top of bald(). Labeled indices (options.labeled) are never picked.
 ///
 /// Cost per pick: O(N C T K) for C = min(K^(n-1), max_configurations) exact configurations or
-/// M samples. Memory: the inputs plus a T x C table, N doubles, and tiles of about 8 MB
-/// (O(T C + N + C K tile)), never an N x C matrix.
+/// M samples. Memory: the inputs plus a T x C table, N doubles, and one tile of about 8 MB
+/// per worker thread (O(T C + N + threads C K tile)), never an N x C matrix.
 ///
 /// Throws invalid_input for a bad stack (member and row named), b < 0 or larger than the
 /// unlabeled pool, bad labeled indices, or max_configurations / samples < 1.

@@ -25,7 +25,11 @@
 namespace acquire {
 
 struct FacilityLocationOptions {
-    /// Plain greedy's picks exactly, with stale-bound (Minoux) lazy evaluation. False runs the
+    /// Plain greedy's picks, with stale-bound (Minoux) lazy evaluation. Exact up to gains that
+    /// tie within the rounding of the similarity products: a similarity row is computed in
+    /// whichever tile its candidate shares, and a matrix product's last bits depend on where a
+    /// row sits in it, so two gains within ~1e-7 (float) of each other may be ordered either way
+    /// (found by fuzzing on pools with duplicate points). False runs the
     /// plain greedy loop (every candidate's gain at every step; the benchmark's reference).
     bool lazy = true;
     /// Stochastic greedy (Mirzasoleiman et al. 2015): per step, the best of a uniform sample of

@@ -1,0 +1,29 @@
+// BatchBALD on tiny stacks: exact and sampled regimes (small max_configurations and samples),
+// labeled sets with bad indices, budgets past the pool.
+#include "fuzz.hpp"
+
+#include <acquire/select/batch_bald.hpp>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    fuzz::Bytes in(data, size);
+    const Index T = in.upto(4), n = in.upto(12), K = in.upto(4);
+    const bool hostile = in.flag();
+    std::vector<acquire::RowMatrix<double>> members;
+    for (Index t = 0; t < T; ++t) members.push_back(in.probabilities<double, Eigen::RowMajor>(n, K, hostile));
+    acquire::BatchBaldOptions o;
+    o.labeled = in.indices(n, 4, hostile);
+    o.max_configurations = in.rarely(8) ? -1 + in.upto(2) : 1 + in.upto(64);
+    o.samples = in.rarely(8) ? in.upto(1) - 1 : 1 + in.upto(16);
+    o.seed = in.byte();
+    o.checks.values = !in.rarely(4);
+    const Index b = in.upto(n + 1);
+    fuzz::accept_invalid([&] {
+        const acquire::PredictionStack<double> s(members);
+        const auto sel = acquire::batch_bald(s, b, o);
+        fuzz::expect_selection(sel, n, b, o.labeled);
+        if (o.checks.values)
+            for (double v : sel.objective)
+                if (!std::isfinite(v)) fuzz::contract_broken("non-finite joint MI on checked input");
+    });
+    return 0;
+}
