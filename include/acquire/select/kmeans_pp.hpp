@@ -87,6 +87,9 @@ Selection d2_sampling(Index n, const std::vector<char>& blocked, const std::vect
                 for (Index i = 0; i < n && pick < 0; ++i)
                     if (!unavailable[static_cast<std::size_t>(i)]) pick = i;
         }
+        // Unreachable (b never exceeds the available points), but it keeps the index below
+        // provably in range.
+        if (pick < 0 || pick >= n) fail("d2_sampling", "no point left to pick at step ", step);
         unavailable[static_cast<std::size_t>(pick)] = 1;
         add_center(pick);
         result.indices.push_back(pick);
