@@ -1,7 +1,9 @@
 // Discriminator-based selection (VAAL, Sinha, Ebrahimi & Darrell 2019): a discriminator
 // trained to tell labeled from unlabeled samples in a latent space; query the unlabeled samples
-// it is most sure are unlabeled. And `rank_combine`, a rank-based mix of several scores, as MAL
-// (Gissin & Shalev-Shwartz 2019's DAL and its follow-ups) mixes the discriminator with entropy.
+// it is most sure are unlabeled. And `rank_combine`, a rank-based mix of several scores, for
+// methods that weigh the discriminator against the classifier's uncertainty, as MAL (Ebrahimi et
+// al. 2020, Minimax Active Learning) does with entropy. The mix by normalised ranks is acquire's
+// own way of putting scores of different scales on one footing, not a formula from MAL.
 //
 //     auto batch = acquire::discriminator_select(D, labeled, b);         // lowest D first
 //     Eigen::VectorXd mix = acquire::rank_combine({-D, acquire::entropy(P)}, {0.5, 0.5});
