@@ -76,6 +76,15 @@ inline void check_shape(const char* function, const char* argument, Index rows, 
              cols);
 }
 
+/// A vector: one row or one column (any Eigen expression), or a std::vector (always one).
+template <class Derived>
+void check_vector(const char* function, const char* argument, const Eigen::EigenBase<Derived>& v) {
+    if (v.rows() != 1 && v.cols() != 1)
+        fail(function, argument, " must be a vector, got ", v.rows(), " x ", v.cols());
+}
+template <class T, class A>
+void check_vector(const char*, const char*, const std::vector<T, A>&) {}
+
 /// Rows of `a` and `b` describe the same samples.
 inline void check_same_rows(const char* function, const char* a, Index rows_a, const char* b,
                             Index rows_b) {

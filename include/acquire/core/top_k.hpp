@@ -58,9 +58,7 @@ public:
     /// Offers a chunk of scores (any Eigen vector expression); entry j is sample `offset + j`.
     template <class Derived>
     void push(const Eigen::MatrixBase<Derived>& scores, Index offset = 0) {
-        if (scores.cols() != 1 && scores.rows() != 1)
-            detail::fail("TopK::push", "scores must be a vector, got ", scores.rows(), " x ",
-                         scores.cols());
+        detail::check_vector("TopK::push", "scores", scores);
         detail::as_column(scores, [&](const auto& flat) { push_column(flat, offset); });
     }
 
@@ -152,8 +150,7 @@ template <class Derived>
 std::vector<Index> top_k(const Eigen::MatrixBase<Derived>& scores, Index k,
                          const std::vector<Index>& exclude = {}) {
     constexpr const char* fn = "top_k";
-    if (scores.cols() != 1 && scores.rows() != 1)
-        detail::fail(fn, "scores must be a vector, got ", scores.rows(), " x ", scores.cols());
+    detail::check_vector(fn, "scores", scores);
     const Index n = scores.size();
     const auto skip = detail::sorted_indices(fn, "exclude", exclude, n);
     detail::check_budget(fn, "k", k, n - static_cast<Index>(skip.size()));

@@ -47,13 +47,11 @@ template <class T, class A>
 Index entry_count(const std::vector<T, A>& v) {
     return static_cast<Index>(v.size());
 }
-template <class Derived>
-void check_vector_shape(const char* function, const char* argument, const Eigen::DenseBase<Derived>& v) {
-    if (v.rows() != 1 && v.cols() != 1)
-        fail(function, argument, " must be a vector, got ", v.rows(), " x ", v.cols());
+/// Index i of a tracker of n samples, checked, as a std::size_t.
+inline std::size_t tracker_index(const char* tracker, const char* what, Index i, Index n) {
+    if (i < 0 || i >= n) fail(tracker, what, " index ", i, " out of range [0, ", n, ")");
+    return static_cast<std::size_t>(i);
 }
-template <class T, class A>
-void check_vector_shape(const char*, const char*, const std::vector<T, A>&) {}
 
 template <class V>
 using entry_t = std::decay_t<decltype(std::declval<const V&>()[0])>;
@@ -95,7 +93,7 @@ public:
         constexpr const char* fn = "LabelDispersion::observe";
         using T = detail::entry_t<Labels>;
         static_assert(std::is_integral_v<T>, "LabelDispersion::observe takes integer class ids");
-        detail::check_vector_shape(fn, "labels", labels);
+        detail::check_vector(fn, "labels", labels);
         const Index m = detail::entry_count(labels);
         if (m != n_)
             detail::fail(fn, "labels has ", m, " entries but the tracker was built for ", n_,
@@ -141,9 +139,7 @@ public:
 
 private:
     std::size_t checked(Index i, const char* what) const {
-        if (i < 0 || i >= n_)
-            detail::fail("LabelDispersion", what, " index ", i, " out of range [0, ", n_, ")");
-        return static_cast<std::size_t>(i);
+        return detail::tracker_index("LabelDispersion", what, i, n_);
     }
 
     Index n_, k_;
@@ -179,7 +175,7 @@ public:
     template <class Correct>
     void observe(const Correct& correct) {
         constexpr const char* fn = "ForgettingEvents::observe";
-        detail::check_vector_shape(fn, "correct", correct);
+        detail::check_vector(fn, "correct", correct);
         const Index m = detail::entry_count(correct);
         if (m != n_)
             detail::fail(fn, "correct has ", m, " entries but the tracker was built for ", n_,
@@ -194,8 +190,8 @@ public:
     template <class Indices, class Correct>
     void observe(const Indices& indices, const Correct& correct) {
         constexpr const char* fn = "ForgettingEvents::observe";
-        detail::check_vector_shape(fn, "indices", indices);
-        detail::check_vector_shape(fn, "correct", correct);
+        detail::check_vector(fn, "indices", indices);
+        detail::check_vector(fn, "correct", correct);
         using I = detail::entry_t<Indices>;
         static_assert(std::is_integral_v<I>, "ForgettingEvents::observe takes integer indices");
         const Index m = detail::entry_count(indices);
@@ -206,10 +202,7 @@ public:
         batch.reserve(static_cast<std::size_t>(m));
         detail::for_each_entry(indices, [&](Index, I i) { batch.push_back(static_cast<Index>(i)); });
         detail::sorted_indices(fn, "indices", batch, n_);  // range and duplicates
-        std::vector<char> flags;
-        flags.reserve(static_cast<std::size_t>(m));
-        detail::for_each_entry(correct, [&](Index, auto c) { flags.push_back(c != 0); });
-        for (std::size_t j = 0; j < batch.size(); ++j) record(batch[j], flags[j] != 0);
+        detail::for_each_entry(correct, [&](Index j, auto c) { record(batch[static_cast<std::size_t>(j)], c != 0); });
     }
 
     Index size() const { return n_; }
@@ -291,9 +284,7 @@ private:
     }
 
     std::size_t checked(Index i, const char* what) const {
-        if (i < 0 || i >= n_)
-            detail::fail("ForgettingEvents", what, " index ", i, " out of range [0, ", n_, ")");
-        return static_cast<std::size_t>(i);
+        return detail::tracker_index("ForgettingEvents", what, i, n_);
     }
 
     Index n_;

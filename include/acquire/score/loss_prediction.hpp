@@ -42,10 +42,8 @@ RankingLoss<typename DP::Scalar> ranking_loss(const Eigen::MatrixBase<DP>& predi
                                               const Eigen::MatrixBase<DT>& target, double margin = 1.0) {
     constexpr const char* fn = "ranking_loss";
     using Scalar = typename DP::Scalar;
-    if (predicted.cols() != 1 && predicted.rows() != 1)
-        detail::fail(fn, "predicted must be a vector, got ", predicted.rows(), " x ", predicted.cols());
-    if (target.cols() != 1 && target.rows() != 1)
-        detail::fail(fn, "target must be a vector, got ", target.rows(), " x ", target.cols());
+    detail::check_vector(fn, "predicted", predicted);
+    detail::check_vector(fn, "target", target);
     const Index b = predicted.size();
     if (target.size() != b)
         detail::fail(fn, "predicted has ", b, " entries but target has ", target.size());

@@ -117,7 +117,7 @@ Selection cluster_select(const Eigen::MatrixBase<DerivedX>& X, const Eigen::Matr
     const Index n = X.rows();
     detail::check_shape(fn, "X", n, X.cols());
     if (scores.size() != n) detail::fail(fn, "scores has ", scores.size(), " entries but X has ", n, " rows");
-    if (scores.cols() != 1 && scores.rows() != 1) detail::fail(fn, "scores must be a vector");
+    detail::check_vector(fn, "scores", scores);
     for (Index i = 0; i < n; ++i)
         if (std::isnan(static_cast<double>(scores.derived().reshaped()(i)))) detail::fail(fn, "scores entry ", i, " is NaN");
     if (options.beta < 1 || options.beta > 50) detail::fail(fn, "options beta must be in [1, 50], got ", options.beta);

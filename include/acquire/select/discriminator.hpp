@@ -31,7 +31,7 @@ namespace acquire {
 template <class Derived>
 Selection discriminator_select(const Eigen::MatrixBase<Derived>& D, const std::vector<Index>& labeled, Index b) {
     constexpr const char* fn = "discriminator_select";
-    if (D.cols() != 1 && D.rows() != 1) detail::fail(fn, "D must be a vector, got ", D.rows(), " x ", D.cols());
+    detail::check_vector(fn, "D", D);
     using Scalar = typename Derived::Scalar;
     Vector<Scalar> negated(D.size());
     for (Index i = 0; i < D.size(); ++i) {
