@@ -33,8 +33,13 @@
 #include <queue>
 #include <vector>
 
+#include <type_traits>
+
 #ifdef _OPENMP
 #include <omp.h>
+#endif
+#if defined(__SSE2__)
+#include <emmintrin.h>
 #endif
 
 namespace acquire {
@@ -70,17 +75,27 @@ struct FacilityLocationOptions {
 
 namespace detail {
 
-/// Pool points per panel of the packed pool and lanes of a gain sum.
+/// A gain sum_j max(0, s_j - cover_j) is accumulated in `gain_lanes` lanes (lane j mod 16):
+/// within each chunk of `gain_chunk` consecutive points (256 for float, the whole row for
+/// double) a lane sums its terms in Scalar, then
+/// the chunk's lane sums are added to double lanes, and the 16 double lanes are combined in a
+/// fixed tree. Dense rows (zeros included) and sparse lists (zeros skipped) give the same bits.
+/// Each term and each addition is monotone in cover, so gains never grow as S grows.
+constexpr Index gain_lanes = 16;
+template <class Scalar>
+constexpr Index gain_chunk = std::is_same_v<Scalar, float> ? 256 : Eigen::NumTraits<Index>::highest();
+
+/// Pool points per panel of the packed pool (the pool is padded to whole gain lanes).
 constexpr Index facility_width = 8;
 
 /// The pool packed for similarity rows: panels of `facility_width` points, each d x width,
-/// feature-major, zero-padded to a whole number of panels (`padded` points).
+/// feature-major, zero-padded to a multiple of gain_lanes points (`padded`).
 template <class Scalar>
 struct PackedPool {
     Index n = 0, padded = 0, d = 0;
     std::vector<Scalar> panels;
     explicit PackedPool(const RowMatrix<Scalar>& x)
-        : n(x.rows()), padded((x.rows() + facility_width - 1) / facility_width * facility_width), d(x.cols()),
+        : n(x.rows()), padded((x.rows() + gain_lanes - 1) / gain_lanes * gain_lanes), d(x.cols()),
           panels(static_cast<std::size_t>(padded * d), Scalar(0)) {
         for (Index j = 0; j < n; ++j)
             for (Index k = 0; k < d; ++k)
@@ -126,22 +141,84 @@ void dot_rows(const PackedPool<Scalar>& pool, const Scalar* a, Index count, Inde
     }
 }
 
-/// Lane-wise double sums of a gain, combined in a fixed tree: the same bits whether the terms
-/// come from a dense row (zeros included) or a sparse list (zeros skipped).
+
 inline double combine_lanes(const double* lane) {
-    return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+    double level[gain_lanes];
+    std::copy(lane, lane + gain_lanes, level);
+    for (Index width = gain_lanes / 2; width >= 1; width /= 2)
+        for (Index l = 0; l < width; ++l) level[l] = level[l] + level[l + width];
+    return level[0];
 }
 
-/// sum_j max(0, s_j - cover_j): terms in Scalar (vectorised), summed in double, lane j mod 8.
+/// The gain of one dense row (`padded` a multiple of gain_lanes, padding terms 0). SSE2 (every
+/// x86-64) gets explicit vectors, as compilers do not vectorise a clamped sum without
+/// -ffast-math; elsewhere the same arithmetic as a plain loop, with the same bits.
 template <class Scalar>
 double dense_gain(const Scalar* s, const Scalar* cover, Index padded) {
-    double lane[facility_width] = {};
-    for (Index j = 0; j < padded; j += facility_width)
-        for (Index l = 0; l < facility_width; ++l) {
-            const Scalar t = s[j + l] - cover[j + l];
-            lane[l] += t > Scalar(0) ? static_cast<double>(t) : 0.0;
+    static_assert(std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>, "float or double");
+    alignas(16) double total[gain_lanes] = {};
+#if defined(__SSE2__)
+    if constexpr (std::is_same_v<Scalar, float>) {
+        __m128d sum[8];
+        for (auto& v : sum) v = _mm_setzero_pd();
+        const __m128 zero = _mm_setzero_ps();
+        for (Index c0 = 0; c0 < padded; c0 += gain_chunk<Scalar>) {
+            const Index c1 = padded - c0 <= gain_chunk<Scalar> ? padded : c0 + gain_chunk<Scalar>;
+            __m128 part[4] = {zero, zero, zero, zero};
+            for (Index j = c0; j < c1; j += gain_lanes)
+                for (int h = 0; h < 4; ++h)
+                    part[h] = _mm_add_ps(part[h], _mm_max_ps(_mm_sub_ps(_mm_loadu_ps(s + j + 4 * h),
+                                                                        _mm_loadu_ps(cover + j + 4 * h)), zero));
+            for (int h = 0; h < 4; ++h) {
+                sum[2 * h] = _mm_add_pd(sum[2 * h], _mm_cvtps_pd(part[h]));
+                sum[2 * h + 1] = _mm_add_pd(sum[2 * h + 1], _mm_cvtps_pd(_mm_movehl_ps(part[h], part[h])));
+            }
         }
-    return combine_lanes(lane);
+        for (int h = 0; h < 8; ++h) _mm_store_pd(total + 2 * h, sum[h]);
+    } else {
+        __m128d sum[8];  // doubles need no chunks: one chunk spans the row
+        for (auto& v : sum) v = _mm_setzero_pd();
+        const __m128d zero = _mm_setzero_pd();
+        for (Index j = 0; j < padded; j += gain_lanes)
+            for (int h = 0; h < 8; ++h)
+                sum[h] = _mm_add_pd(sum[h], _mm_max_pd(_mm_sub_pd(_mm_loadu_pd(s + j + 2 * h), _mm_loadu_pd(cover + j + 2 * h)), zero));
+        for (int h = 0; h < 8; ++h) _mm_store_pd(total + 2 * h, sum[h]);
+    }
+#else
+    for (Index c0 = 0; c0 < padded; c0 += gain_chunk<Scalar>) {
+        const Index c1 = padded - c0 <= gain_chunk<Scalar> ? padded : c0 + gain_chunk<Scalar>;
+        Scalar part[gain_lanes] = {};
+        for (Index j = c0; j < c1; j += gain_lanes)
+            for (Index l = 0; l < gain_lanes; ++l) {
+                const Scalar v = s[j + l] - cover[j + l];
+                part[l] = part[l] + (v > Scalar(0) ? v : Scalar(0));
+            }
+        for (Index l = 0; l < gain_lanes; ++l) total[l] += static_cast<double>(part[l]);
+    }
+#endif
+    return combine_lanes(total);
+}
+
+/// The same gain over a sparse list of (ascending point j, similarity) entries.
+template <class Scalar>
+double sparse_gain(const Index* points, const Scalar* sims, Index count, const Scalar* cover) {
+    double total[gain_lanes] = {};
+    Scalar part[gain_lanes] = {};
+    Index chunk = -1;
+    for (Index e = 0; e < count; ++e) {
+        const Index j = points[e];
+        if (j / gain_chunk<Scalar> != chunk) {
+            for (Index l = 0; l < gain_lanes; ++l) {
+                total[l] += static_cast<double>(part[l]);
+                part[l] = Scalar(0);
+            }
+            chunk = j / gain_chunk<Scalar>;
+        }
+        const Scalar v = sims[e] - cover[j];
+        part[j % gain_lanes] = part[j % gain_lanes] + (v > Scalar(0) ? v : Scalar(0));
+    }
+    for (Index l = 0; l < gain_lanes; ++l) total[l] += static_cast<double>(part[l]);
+    return combine_lanes(total);
 }
 
 inline Index worker_threads() {
@@ -314,14 +391,8 @@ public:
         std::vector<double> out(which.size());
         parallel_for(static_cast<Index>(which.size()), 2, [&](Index i) {
             const auto q = static_cast<std::size_t>(which[static_cast<std::size_t>(i)]);
-            double lane[facility_width] = {};
-            for (Index e = offsets_[q]; e < offsets_[q + 1]; ++e) {
-                const Index j = points_[static_cast<std::size_t>(e)];
-                const Scalar t = sims_[static_cast<std::size_t>(e)] - cover_[static_cast<std::size_t>(j)];
-                // the dense gain's lane for j: the same bits when every candidate is kept
-                lane[j % facility_width] += t > Scalar(0) ? static_cast<double>(t) : 0.0;
-            }
-            out[static_cast<std::size_t>(i)] = combine_lanes(lane);
+            out[static_cast<std::size_t>(i)] = sparse_gain(points_.data() + offsets_[q], sims_.data() + offsets_[q],
+                                                           offsets_[q + 1] - offsets_[q], cover_.data());
         });
         return out;
     }
@@ -566,7 +637,7 @@ Selection max_coverage(const Eigen::MatrixBase<Derived>& X, double radius, Index
     if (!(radius >= 0) || !std::isfinite(radius)) detail::fail(fn, "radius must be finite and >= 0, got ", radius);
     detail::check_facility_input(fn, X, candidates, b, options);
     const RowMatrix<Scalar> x = X;
-    const Index padded = (x.rows() + detail::facility_width - 1) / detail::facility_width * detail::facility_width;
+    const Index padded = (x.rows() + detail::gain_lanes - 1) / detail::gain_lanes * detail::gain_lanes;
     Vector<Scalar> norms = Vector<Scalar>::Constant(padded, std::numeric_limits<Scalar>::infinity());
     norms.head(x.rows()) = x.rowwise().squaredNorm();
     return detail::facility_run(x, detail::sorted_candidates(candidates, x.rows()), b, options,
