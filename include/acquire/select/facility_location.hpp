@@ -308,12 +308,12 @@ public:
                 out[static_cast<std::size_t>(at(todo, r0 + r))] =
                     dense_gain(dest[static_cast<std::size_t>(r)], cover_.data(), pool_.padded);
             };
-            if (inside) parallel_for(len, 2, one);
+            if (inside) parallel_for(len, min_parallel_rows(), one);
             else for (Index r = 0; r < len; ++r) one(r);
         };
         if (batches >= 2) parallel_for(batches, 2, [&](Index t) { run(t, false); });
         else if (batches == 1) run(0, true);
-        parallel_for(static_cast<Index>(cached.size()), 2, [&](Index c) {
+        parallel_for(static_cast<Index>(cached.size()), min_parallel_rows(), [&](Index c) {
             const Index i = at(cached, c);
             out[static_cast<std::size_t>(i)] = dense_gain(slot_[at(which, i)].get(), cover_.data(), pool_.padded);
         });
@@ -340,6 +340,9 @@ public:
     }
 
 private:
+    /// Gains of fewer rows than this run serially: a parallel region costs more than ~64K terms.
+    Index min_parallel_rows() const { return std::max<Index>(2, (Index(1) << 16) / pool_.padded); }
+
     template <class V>
     static auto at(const V& v, Index i) -> decltype(v[0]) { return v[static_cast<std::size_t>(i)]; }
 
