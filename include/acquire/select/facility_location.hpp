@@ -266,9 +266,10 @@ public:
             tile_ = 64;
             keep_first_ = true;
         } else {
-            const Index workers = worker_threads();
-            tile_ = std::max<Index>(1, std::min<Index>(64, budget / (2 * workers)));
-            capacity_ = std::max<Index>(0, budget - workers * tile_);
+            // The tile (hence every batch and the evaluation count) does not depend on the
+            // thread count; the rows kept do (each worker holds one tile), which only costs time.
+            tile_ = std::max<Index>(1, std::min<Index>(64, budget / 8));
+            capacity_ = std::max<Index>(0, budget - worker_threads() * tile_);
         }
     }
     /// Rows per similarity product.
