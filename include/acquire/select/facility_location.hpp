@@ -364,9 +364,10 @@ private:
                     for (Index j = p0 * facility_width; j < p1 * facility_width; ++j) dest[r][j] = sim_(c, j, dest[r][j]);
                 }
         };
-        if (inside)
-            parallel_for((panels + block - 1) / block, 2,
-                         [&](Index t) { part(t * block, std::min(panels, (t + 1) * block)); });
+        // A parallel region costs more than a small product: split only above ~2M multiply-adds.
+        const Index blocks = (panels + block - 1) / block;
+        if (inside && count * pool_.padded * d >= (Index(1) << 21))
+            parallel_for(blocks, 2, [&](Index t) { part(t * block, std::min(panels, (t + 1) * block)); });
         else
             part(0, panels);
     }
