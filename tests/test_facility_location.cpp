@@ -43,6 +43,9 @@ TEMPLATE_TEST_CASE("facility_location: lazy, tiled and plain greedy agree", "[fa
     const auto c = acquire::facility_location(X, candidates, 20, tiled);
     CHECK(b.indices == a.indices);
     CHECK(c.indices == a.indices);
+    INFO("the same similarity bits in every mode: the same objectives, exactly");
+    CHECK(b.objective == a.objective);
+    CHECK(c.objective == a.objective);
     INFO("lazy evaluations " << lazy_evals << " vs plain " << plain_evals);
     CHECK(lazy_evals < plain_evals / 2);
     std::set<Index> seen(a.indices.begin(), a.indices.end());
@@ -105,10 +108,10 @@ TEMPLATE_TEST_CASE("facility_location: stochastic greedy and bad inputs", "[faci
 }
 
 // Found by fuzz_facility_location: on a pool with many duplicate points two candidates' gains
-// differed by 6e-8, within the rounding of the tiled similarity products, and lazy and plain
-// greedy took them in opposite orders. Documented (FacilityLocationOptions::lazy); the objectives
-// agree to rounding at the first differing pick.
-TEST_CASE("facility_location: lazy and plain agree to rounding on near-tied gains (fuzz regression)",
+// differed by 6e-8, and lazy and plain greedy (then computing similarity rows in tiles whose
+// last bits depended on a row's place) took them in opposite orders. Every similarity row now
+// has the same bits in any batch, so the two agree exactly.
+TEST_CASE("facility_location: lazy and plain agree exactly on near-tied gains (fuzz regression)",
           "[facility_location][fuzz]") {
     acquire::RowMatrix<float> X = acquire::RowMatrix<float>::Constant(28, 5, 1.984375f);
     X.topRows(10) << -1.75f, 1.703125f, -0.390625f, -1.421875f, -0.765625f,  //
@@ -124,14 +127,107 @@ TEST_CASE("facility_location: lazy and plain agree to rounding on near-tied gain
     X(21, 4) = -1.359375f;
     X(24, 3) = 1.0625f;
     acquire::FacilityLocationOptions o;
-    o.memory_bytes = 332;  // tiles of two candidates
+    o.memory_bytes = 332;  // fewer rows than candidates: tiles, rows kept while they fit
     const auto lazy = acquire::facility_location(X, {}, 15, o);
     o.lazy = false;
     const auto plain = acquire::facility_location(X, {}, 15, o);
-    for (std::size_t j = 0; j < lazy.indices.size(); ++j) {
-        if (lazy.indices[j] == plain.indices[j]) continue;
-        CHECK(lazy.objective[j] == Approx(plain.objective[j]).epsilon(1e-6));
-        break;
+    o = {};
+    const auto cached = acquire::facility_location(X, {}, 15, o);
+    CHECK(lazy.indices == plain.indices);
+    CHECK(lazy.objective == plain.objective);
+    CHECK(cached.indices == plain.indices);
+    CHECK(cached.objective == plain.objective);
+}
+
+TEMPLATE_TEST_CASE("facility_location and max_coverage: lazy batched == plain == cached, block fits or not",
+                   "[facility_location]", float, double) {
+    using T = TestType;
+    // clustered points plus exact duplicates: many equal and near-equal gains
+    acquire::RowMatrix<T> X = acquire::synthetic::embeddings<T, Eigen::RowMajor>(700, 9, {6, 0.4, 3});
+    for (Index i = 600; i < 700; ++i) X.row(i) = X.row(i - 600);
+    std::vector<Index> candidates;
+    for (Index i = 0; i < 700; i += 2) candidates.push_back(i);
+    const std::size_t row = 704 * sizeof(T);
+    for (const std::size_t memory : {std::size_t(1) << 30, 40 * row, 3 * row, row}) {
+        INFO("memory_bytes " << memory << " (" << memory / row << " rows of " << candidates.size() << ")");
+        FacilityLocationOptions lazy, plain;
+        lazy.memory_bytes = plain.memory_bytes = memory;
+        plain.lazy = false;
+        Index lazy_evals = 0;
+        lazy.evaluations = &lazy_evals;
+        const auto want = acquire::facility_location(X, candidates, 40, FacilityLocationOptions{});
+        const auto a = acquire::facility_location(X, candidates, 40, lazy);
+        const auto b = acquire::facility_location(X, candidates, 40, plain);
+        CHECK(a.indices == want.indices);
+        CHECK(b.indices == want.indices);
+        CHECK(a.objective == want.objective);
+        CHECK(b.objective == want.objective);
+        CHECK(lazy_evals < 40 * 350 / 4);
+        const auto ca = acquire::max_coverage(X, 1.5, 30, candidates, lazy);
+        const auto cb = acquire::max_coverage(X, 1.5, 30, candidates, plain);
+        CHECK(ca.indices == cb.indices);
+        CHECK(ca.objective == cb.objective);
+        CHECK(ca.indices == acquire::max_coverage(X, 1.5, 30, candidates).indices);
     }
-    CHECK(lazy.objective.back() == Approx(plain.objective.back()).epsilon(1e-6));
+}
+
+namespace {
+
+/// The sparsified objective by brute force: each pool point j counts max(0, sim) over the picks
+/// among its k nearest candidates (by cosine; candidates sorted; ties: lowest index).
+double sparse_objective(const Eigen::MatrixXd& X, const std::vector<Index>& candidates, Index k,
+                        const std::vector<Index>& S) {
+    double f = 0;
+    for (Index j = 0; j < X.rows(); ++j) {
+        std::vector<std::pair<double, Index>> sims;
+        for (Index c : candidates) sims.push_back({-X.row(c).normalized().dot(X.row(j).normalized()), c});
+        std::stable_sort(sims.begin(), sims.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        double best = 0;
+        for (Index t = 0; t < k; ++t)
+            if (std::count(S.begin(), S.end(), sims[static_cast<std::size_t>(t)].second))
+                best = std::max(best, -sims[static_cast<std::size_t>(t)].first);
+        f += best;
+    }
+    return f;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("facility_location: sparse k-NN mode", "[facility_location][sparse]", float, double) {
+    using T = TestType;
+    const auto X = acquire::synthetic::embeddings<T, Eigen::RowMajor>(400, 7, {5, 0.5, 8});
+    std::vector<Index> candidates;
+    for (Index i = 399; i >= 0; i -= 3) candidates.push_back(i);
+    const auto m = static_cast<Index>(candidates.size());
+    FacilityLocationOptions sparse;
+    INFO("k = |candidates| keeps every pair: exactly the dense picks and objectives");
+    for (const Index k : {m, m + 50}) {
+        sparse.neighbors = k;
+        const auto dense = acquire::facility_location(X, candidates, 25);
+        const auto all = acquire::facility_location(X, candidates, 25, sparse);
+        CHECK(all.indices == dense.indices);
+        CHECK(all.objective == dense.objective);
+        const auto cd = acquire::max_coverage(X, 0.8, 25, candidates);
+        const auto cs = acquire::max_coverage(X, 0.8, 25, candidates, sparse);
+        CHECK(cs.indices == cd.indices);
+        CHECK(cs.objective == cd.objective);
+    }
+    INFO("small k: lazy == plain, and the objective is the brute-force sparsified F of the picks");
+    sparse.neighbors = 6;
+    const auto a = acquire::facility_location(X, candidates, 25, sparse);
+    sparse.lazy = false;
+    const auto b = acquire::facility_location(X, candidates, 25, sparse);
+    CHECK(a.indices == b.indices);
+    CHECK(a.objective == b.objective);
+    std::set<Index> seen(a.indices.begin(), a.indices.end());
+    CHECK(seen.size() == 25);
+    std::vector<Index> sorted = candidates;
+    std::sort(sorted.begin(), sorted.end());
+    const Eigen::MatrixXd Xd = X.template cast<double>();
+    CHECK(a.objective.back() == Approx(sparse_objective(Xd, sorted, 6, a.indices)).epsilon(1e-4));
+    INFO("the sparsified F never exceeds the dense F of the same picks");
+    CHECK(a.objective.back() <= objective(Xd, a.indices) + 1e-3);
+    sparse.neighbors = -1;
+    REQUIRE_THROWS_WITH(acquire::facility_location(X, candidates, 2, sparse),
+                        Contains("acquire::facility_location: options neighbors must be >= 0 (0 = dense), got -1"));
 }

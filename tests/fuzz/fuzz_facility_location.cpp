@@ -1,5 +1,6 @@
-// Facility location (lazy must equal plain greedy), stochastic greedy, max coverage; candidate
-// sets with bad indices, tiny memory bounds that force tiling.
+// Facility location (lazy must equal plain greedy, and sparse with every candidate kept must
+// equal dense), stochastic greedy, max coverage dense and sparse; candidate sets with bad
+// indices, tiny memory bounds that force tiling.
 #include "fuzz.hpp"
 
 #include <acquire/select/facility_location.hpp>
@@ -23,22 +24,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             fuzz::expect_selection(lazy, n, b, {});
             o.lazy = false;
             const auto plain = acquire::facility_location(X, candidates, b, o);
-            // Same picks until the first near-tie of two gains (see FacilityLocationOptions::lazy),
-            // where the two objectives must agree to rounding.
-            if (o.checks.values)
-                for (std::size_t j = 0; j < lazy.indices.size(); ++j) {
-                    if (lazy.indices[j] == plain.indices[j]) continue;
-                    const double a = lazy.objective[j], c = plain.objective[j];
-                    if (std::abs(a - c) > 1e-5 * std::max(1.0, std::abs(c)))
-                        fuzz::contract_broken("lazy and plain greedy differ beyond a rounding tie");
-                    break;
-                }
+            // Similarity rows have the same bits in any batch: the same picks, exactly (with
+            // finite values; NaN gains have no order).
+            if (o.checks.values && lazy.indices != plain.indices)
+                fuzz::contract_broken("lazy and plain greedy picked differently");
+            // Sparse with every candidate kept is the dense objective: the same picks.
+            o.lazy = true;
+            o.neighbors = available + static_cast<Index>(in.upto(3));
+            if (o.checks.values && acquire::facility_location(X, candidates, b, o).indices != lazy.indices)
+                fuzz::contract_broken("sparse with k >= |candidates| differs from dense");
         } else if (mode == 1) {
             o.stochastic = true;
             o.epsilon = in.rarely(6) ? 0.0 : 0.01 + in.upto(50) / 100.0;
             fuzz::expect_selection(acquire::facility_location(X, candidates, b, o), n, b, {});
         } else {
             const double radius = in.rarely(6) ? -1.0 : in.upto(40) / 10.0;
+            o.neighbors = in.flag() ? static_cast<Index>(in.upto(available + 2)) - (in.rarely(8) ? 2 : 0) : 0;
             fuzz::expect_selection(acquire::max_coverage(X, radius, b, candidates, o), n, b, {});
         }
     });

@@ -8,10 +8,19 @@
 // gains in a heap and gives exactly the plain greedy picks with far fewer evaluations;
 // stochastic greedy (Mirzasoleiman et al. 2015) evaluates a random subset of the candidates per
 // step. With the 0/1 similarity [||x_i - x_j|| <= radius], F(S) counts the covered points: that
-// is max_coverage, the thresholded set-cover form.
+// is max_coverage, the thresholded set-cover form. A sparse mode keeps, for every pool point,
+// only its k most similar candidates (found by the exact tiled k-NN of core/knn.hpp), for pools
+// whose candidate x pool similarities could never be held (memory O(N k)).
+//
+// Every similarity row sim(c, .) is computed by one kernel with the same operations for every
+// element (a multiply and an add per feature, features in order, pool padded to whole panels),
+// so a row's bits never depend on which batch or tile it was computed in, nor on the thread
+// count: cached, tiled, lazy-batched and plain greedy all see the same gains and make the same
+// picks.
 #pragma once
 
 #include "acquire/core/error.hpp"
+#include "acquire/core/knn.hpp"
 #include "acquire/core/parallel.hpp"
 #include "acquire/core/random.hpp"
 #include "acquire/core/selection.hpp"
@@ -19,28 +28,46 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
+#include <memory>
 #include <queue>
 #include <vector>
+
+#include <type_traits>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace acquire {
 
 struct FacilityLocationOptions {
-    /// Plain greedy's picks, with stale-bound (Minoux) lazy evaluation. Exact up to gains that
-    /// tie within the rounding of the similarity products: a similarity row is computed in
-    /// whichever tile its candidate shares, and a matrix product's last bits depend on where a
-    /// row sits in it, so two gains within ~1e-7 (float) of each other may be ordered either way
-    /// (found by fuzzing on pools with duplicate points). False runs the
-    /// plain greedy loop (every candidate's gain at every step; the benchmark's reference).
+    /// Plain greedy's picks, with stale-bound (Minoux) lazy evaluation: stale candidates are
+    /// re-evaluated in batches (1, 2, 4, ... up to a tile per step), one similarity product per
+    /// batch. Exactly the plain greedy picks: a similarity row's bits do not depend on its batch.
+    /// False runs the plain greedy loop (every candidate's gain at every step; the reference).
     bool lazy = true;
     /// Stochastic greedy (Mirzasoleiman et al. 2015): per step, the best of a uniform sample of
     /// ceil((|candidates| / b) ln(1 / epsilon)) remaining candidates. Overrides `lazy`.
     bool stochastic = false;
     double epsilon = 0.01;
     std::uint64_t seed = 0;
-    /// Working-memory bound for candidate x pool similarities. When |candidates| x N scalars fit,
-    /// they are computed once and kept; otherwise tiles of at most this size are recomputed.
-    std::size_t memory_bytes = std::size_t(512) << 20;
-    /// If not null, receives the number of candidate gains evaluated (each is one pass over N).
+    /// Working-memory bound for candidate x pool similarities (dense mode). When every candidate's
+    /// row (N scalars, padded to a multiple of 8) fits, the block is computed once and kept;
+    /// otherwise rows are computed in tiles and the rows that lazy greedy re-evaluates are kept
+    /// while they fit. Default 1 GB: the whole block of a 10,000-point double pool (800 MB) or
+    /// of a 15,000-point float pool stays cached; beyond that the bound holds.
+    std::size_t memory_bytes = std::size_t(1) << 30;
+    /// Sparse mode: 0 (default) = dense. k > 0: every pool point keeps only its k most similar
+    /// candidates (exact tiled k-NN: cosine for facility_location, Euclidean for max_coverage;
+    /// equal similarities: lowest candidate index), and greedy runs exactly on that sparsified
+    /// objective. Memory O(N k) instead of the block; k >= |candidates| gives the dense picks.
+    Index neighbors = 0;
+    /// If not null, receives the number of candidate gains evaluated (each is one pass over N,
+    /// or over the candidate's k-NN list in sparse mode).
     Index* evaluations = nullptr;
     /// checks.values: reject NaN/Inf rows (and zero rows for cosine).
     CheckOptions checks;
@@ -48,75 +75,412 @@ struct FacilityLocationOptions {
 
 namespace detail {
 
-/// Greedy on F with similarity tiles from `fill(rows, out)`: out(r, j) = sim(candidate rows[r],
-/// pool point j), already clamped at 0. Gains and F are summed in double, over j in order.
-template <class Scalar, class Fill>
-Selection facility_greedy(Index n, const std::vector<Index>& candidates, Index b,
-                          const FacilityLocationOptions& options, Fill&& fill) {
-    using Tile = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    const Index m = static_cast<Index>(candidates.size());
-    const std::size_t row_bytes = static_cast<std::size_t>(n) * sizeof(Scalar);
-    const bool cached = static_cast<std::size_t>(m) * row_bytes <= options.memory_bytes;
-    // Tiles of candidates: at least two whenever there are two candidates, so the products run
-    // inside our parallel loop and Eigen never threads them itself (same sums on any thread count).
-    const Index tile = std::max<Index>(1, std::min<Index>(static_cast<Index>(options.memory_bytes / row_bytes),
-                                                          (m + 1) / 2));
-    Tile cache;
-    if (cached) {
-        cache.resize(m, n);
-        const Index tiles = (m + tile - 1) / tile;
-        parallel_for(tiles, 2, [&](Index t) {
-            const Index r0 = t * tile, len = std::min(tile, m - r0);
-            Tile part(len, n);
-            fill(std::vector<Index>(candidates.begin() + r0, candidates.begin() + r0 + len), part);
-            cache.middleRows(r0, len) = part;
-        });
+/// A gain sum_j max(0, s_j - cover_j) is accumulated in `gain_lanes` lanes (lane j mod 16):
+/// within each chunk of `gain_chunk` consecutive points (256 for float, the whole row for
+/// double) a lane sums its terms in Scalar, then
+/// the chunk's lane sums are added to double lanes, and the 16 double lanes are combined in a
+/// fixed tree. Dense rows (zeros included) and sparse lists (zeros skipped) give the same bits.
+/// Each term and each addition is monotone in cover, so gains never grow as S grows.
+constexpr Index gain_lanes = 16;
+template <class Scalar>
+constexpr Index gain_chunk = std::is_same_v<Scalar, float> ? 256 : Eigen::NumTraits<Index>::highest();
+
+/// Pool points per panel of the packed pool (the pool is padded to whole gain lanes).
+constexpr Index facility_width = 8;
+
+/// The pool packed for similarity rows: panels of `facility_width` points, each d x width,
+/// feature-major, zero-padded to a multiple of gain_lanes points (`padded`).
+template <class Scalar>
+struct PackedPool {
+    Index n = 0, padded = 0, d = 0;
+    std::vector<Scalar> panels;
+    explicit PackedPool(const RowMatrix<Scalar>& x)
+        : n(x.rows()), padded((x.rows() + gain_lanes - 1) / gain_lanes * gain_lanes), d(x.cols()),
+          panels(static_cast<std::size_t>(padded * d), Scalar(0)) {
+        for (Index j = 0; j < n; ++j)
+            for (Index k = 0; k < d; ++k)
+                panels[static_cast<std::size_t>((j / facility_width) * d * facility_width + k * facility_width +
+                                                j % facility_width)] = x(j, k);
     }
-    std::vector<double> cover(static_cast<std::size_t>(n), 0.0);  // max sim of each point to S
-    Index evaluations = 0;
-    // Gains of the candidates at positions `which` (into `candidates`).
-    auto gains = [&](const std::vector<Index>& which) {
-        std::vector<double> out(which.size());
-        evaluations += static_cast<Index>(which.size());
-        auto gain_of = [&](const auto& row) {
-            double g = 0;
-            for (Index j = 0; j < n; ++j) g += std::max(0.0, static_cast<double>(row[j]) - cover[static_cast<std::size_t>(j)]);
-            return g;
-        };
-        const Index w = static_cast<Index>(which.size());
-        if (cached) {
-            parallel_for(w, 2, [&](Index q) { out[static_cast<std::size_t>(q)] = gain_of(cache.row(which[static_cast<std::size_t>(q)])); });
-        } else {
-            const Index tiles = (w + tile - 1) / tile;
-            parallel_for(tiles, 2, [&](Index t) {
-                const Index r0 = t * tile, len = std::min(tile, w - r0);
-                std::vector<Index> rows(static_cast<std::size_t>(len));
-                for (Index r = 0; r < len; ++r) rows[static_cast<std::size_t>(r)] = candidates[static_cast<std::size_t>(which[static_cast<std::size_t>(r0 + r)])];
-                Tile part(len, n);
-                fill(rows, part);
-                for (Index r = 0; r < len; ++r) out[static_cast<std::size_t>(r0 + r)] = gain_of(part.row(r));
-            });
+};
+
+/// dest[r][j] = sum_k a(r, k) x_j(k) for the pool panels [p0, p1), `a` count x d row-major.
+/// Every element is the same chain, acc = 0; acc = acc + a_k * x_jk for k = 0, 1, ..., d - 1,
+/// whatever count, p0, p1 or the row's place in `a`: rows are computed in groups of R (a short
+/// last group is zero-padded), panels in chunks that stay in cache.
+template <class Scalar>
+void dot_rows(const PackedPool<Scalar>& pool, const Scalar* a, Index count, Index p0, Index p1,
+              Scalar* const* dest) {
+    constexpr Index W = facility_width;
+    constexpr Index R = sizeof(Scalar) == 4 ? 4 : 2;
+    constexpr Index chunk = 64;  // panels per cache block
+    using Lane = Eigen::Array<Scalar, W, 1>;
+    const Index d = pool.d;
+    std::vector<Scalar> pad;
+    for (Index c0 = p0; c0 < p1; c0 += chunk) {
+        const Index c1 = std::min(p1, c0 + chunk);
+        for (Index r0 = 0; r0 < count; r0 += R) {
+            const Index nr = std::min(R, count - r0);
+            const Scalar* ar = a + r0 * d;
+            if (nr < R) {
+                pad.assign(static_cast<std::size_t>(R * d), Scalar(0));
+                std::copy(ar, ar + nr * d, pad.begin());
+                ar = pad.data();
+            }
+            for (Index p = c0; p < c1; ++p) {
+                const Scalar* panel = pool.panels.data() + p * d * W;
+                Lane acc[R];
+                for (Index r = 0; r < R; ++r) acc[r].setZero();
+                for (Index k = 0; k < d; ++k) {
+                    const Eigen::Map<const Lane> x(panel + k * W);
+                    for (Index r = 0; r < R; ++r) acc[r] += ar[r * d + k] * x;
+                }
+                for (Index r = 0; r < nr; ++r) Eigen::Map<Lane>(dest[r0 + r] + p * W) = acc[r];
+            }
         }
+    }
+}
+
+
+inline double combine_lanes(const double* lane) {
+    double level[gain_lanes];
+    std::copy(lane, lane + gain_lanes, level);
+    for (Index width = gain_lanes / 2; width >= 1; width /= 2)
+        for (Index l = 0; l < width; ++l) level[l] = level[l] + level[l + width];
+    return level[0];
+}
+
+/// The gain of one dense row (`padded` a multiple of gain_lanes, padding terms 0). SSE2 (every
+/// x86-64) gets explicit vectors, as compilers do not vectorise a clamped sum without
+/// -ffast-math; elsewhere the same arithmetic as a plain loop, with the same bits.
+template <class Scalar>
+double dense_gain(const Scalar* s, const Scalar* cover, Index padded) {
+    static_assert(std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>, "float or double");
+    alignas(16) double total[gain_lanes] = {};
+#if defined(__SSE2__)
+    if constexpr (std::is_same_v<Scalar, float>) {
+        __m128d sum[8];
+        for (auto& v : sum) v = _mm_setzero_pd();
+        const __m128 zero = _mm_setzero_ps();
+        for (Index c0 = 0; c0 < padded; c0 += gain_chunk<Scalar>) {
+            const Index c1 = padded - c0 <= gain_chunk<Scalar> ? padded : c0 + gain_chunk<Scalar>;
+            __m128 part[4] = {zero, zero, zero, zero};
+            for (Index j = c0; j < c1; j += gain_lanes)
+                for (int h = 0; h < 4; ++h)
+                    part[h] = _mm_add_ps(part[h], _mm_max_ps(_mm_sub_ps(_mm_loadu_ps(s + j + 4 * h),
+                                                                        _mm_loadu_ps(cover + j + 4 * h)), zero));
+            for (int h = 0; h < 4; ++h) {
+                sum[2 * h] = _mm_add_pd(sum[2 * h], _mm_cvtps_pd(part[h]));
+                sum[2 * h + 1] = _mm_add_pd(sum[2 * h + 1], _mm_cvtps_pd(_mm_movehl_ps(part[h], part[h])));
+            }
+        }
+        for (int h = 0; h < 8; ++h) _mm_store_pd(total + 2 * h, sum[h]);
+    } else {
+        __m128d sum[8];  // doubles need no chunks: one chunk spans the row
+        for (auto& v : sum) v = _mm_setzero_pd();
+        const __m128d zero = _mm_setzero_pd();
+        for (Index j = 0; j < padded; j += gain_lanes)
+            for (int h = 0; h < 8; ++h)
+                sum[h] = _mm_add_pd(sum[h], _mm_max_pd(_mm_sub_pd(_mm_loadu_pd(s + j + 2 * h), _mm_loadu_pd(cover + j + 2 * h)), zero));
+        for (int h = 0; h < 8; ++h) _mm_store_pd(total + 2 * h, sum[h]);
+    }
+#else
+    for (Index c0 = 0; c0 < padded; c0 += gain_chunk<Scalar>) {
+        const Index c1 = padded - c0 <= gain_chunk<Scalar> ? padded : c0 + gain_chunk<Scalar>;
+        Scalar part[gain_lanes] = {};
+        for (Index j = c0; j < c1; j += gain_lanes)
+            for (Index l = 0; l < gain_lanes; ++l) {
+                const Scalar v = s[j + l] - cover[j + l];
+                part[l] = part[l] + (v > Scalar(0) ? v : Scalar(0));
+            }
+        for (Index l = 0; l < gain_lanes; ++l) total[l] += static_cast<double>(part[l]);
+    }
+#endif
+    return combine_lanes(total);
+}
+
+/// The same gain over a sparse list of (ascending point j, similarity) entries.
+template <class Scalar>
+double sparse_gain(const Index* points, const Scalar* sims, Index count, const Scalar* cover) {
+    double total[gain_lanes] = {};
+    Scalar part[gain_lanes] = {};
+    Index chunk = -1;
+    for (Index e = 0; e < count; ++e) {
+        const Index j = points[e];
+        if (j / gain_chunk<Scalar> != chunk) {
+            for (Index l = 0; l < gain_lanes; ++l) {
+                total[l] += static_cast<double>(part[l]);
+                part[l] = Scalar(0);
+            }
+            chunk = j / gain_chunk<Scalar>;
+        }
+        const Scalar v = sims[e] - cover[j];
+        part[j % gain_lanes] = part[j % gain_lanes] + (v > Scalar(0) ? v : Scalar(0));
+    }
+    for (Index l = 0; l < gain_lanes; ++l) total[l] += static_cast<double>(part[l]);
+    return combine_lanes(total);
+}
+
+inline Index worker_threads() {
+#ifdef _OPENMP
+    return std::max(1, omp_get_max_threads());
+#else
+    return 1;
+#endif
+}
+
+/// Cosine similarity of unit rows: the dot product itself (negative values never count: every
+/// gain term and the coverage are clamped at 0).
+template <class Scalar>
+struct DotSimilarity {
+    static constexpr bool identity = true;
+    Scalar operator()(Index, Index, Scalar dot) const { return dot; }
+};
+
+/// max_coverage's 0/1 similarity [||x_c - x_j||^2 <= r^2] from the dot product; `norms` holds
+/// the squared norms, +inf on padding points so that they are never covered.
+template <class Scalar>
+struct RadiusSimilarity {
+    static constexpr bool identity = false;
+    const Vector<Scalar>* norms;
+    Scalar r2;
+    Scalar operator()(Index c, Index j, Scalar dot) const {
+        return (*norms)[c] + (*norms)[j] - Scalar(2) * dot <= r2 ? Scalar(1) : Scalar(0);
+    }
+};
+
+/// Gains from dense similarity rows. Every candidate's row is kept when all fit memory_bytes;
+/// otherwise rows are computed in tiles (one kernel call per tile) and the rows evaluated after
+/// the first pass are kept while `capacity` allows (lazy greedy re-evaluates the same few).
+template <class Scalar, class Sim>
+class DenseGains {
+public:
+    DenseGains(const RowMatrix<Scalar>& x, const std::vector<Index>& candidates, std::size_t memory_bytes, Sim sim)
+        : x_(x), pool_(x), candidates_(candidates), sim_(sim),
+          cover_(static_cast<std::size_t>(pool_.padded), Scalar(0)), slot_(candidates.size()) {
+        const auto m = static_cast<Index>(candidates.size());
+        const std::size_t row_bytes = static_cast<std::size_t>(pool_.padded) * sizeof(Scalar);
+        const Index budget = std::max<Index>(1, static_cast<Index>(memory_bytes / row_bytes));
+        if (m <= budget) {
+            capacity_ = m;
+            tile_ = 64;
+            keep_first_ = true;
+        } else {
+            // The tile (hence every batch and the evaluation count) does not depend on the
+            // thread count; the rows kept do (each worker holds one tile), which only costs time.
+            tile_ = std::max<Index>(1, std::min<Index>(64, budget / 8));
+            capacity_ = std::max<Index>(0, budget - worker_threads() * tile_);
+        }
+    }
+    /// Rows per similarity product.
+    Index tile() const { return tile_; }
+
+    /// Gains of the candidates at positions `which`.
+    std::vector<double> gains(const std::vector<Index>& which) {
+        const auto w = static_cast<Index>(which.size());
+        std::vector<double> out(which.size());
+        std::vector<Index> cached, todo;  // places in `which`
+        for (Index i = 0; i < w; ++i) (slot_[at(which, i)] ? cached : todo).push_back(i);
+        // The first pass (every candidate at once) keeps rows only when all fit; later passes
+        // keep what they compute while there is room.
+        const bool keep = keep_first_ || first_done_;
+        first_done_ = true;
+        for (Index i : todo)
+            if (keep && used_ < capacity_) {
+                slot_[at(which, i)].reset(new Scalar[static_cast<std::size_t>(pool_.padded)]);
+                ++used_;
+            }
+        const Index nt = static_cast<Index>(todo.size()), batches = (nt + tile_ - 1) / tile_;
+        auto run = [&](Index t, bool inside) {
+            const Index r0 = t * tile_, len = std::min(tile_, nt - r0);
+            std::vector<Index> rows(static_cast<std::size_t>(len));
+            for (Index r = 0; r < len; ++r) rows[static_cast<std::size_t>(r)] = at(which, at(todo, r0 + r));
+            std::vector<Scalar> scratch;
+            std::vector<Scalar*> dest(static_cast<std::size_t>(len));
+            Index loose = 0;
+            for (Index r = 0; r < len; ++r) loose += slot_[at(rows, r)] ? 0 : 1;
+            scratch.resize(static_cast<std::size_t>(loose * pool_.padded));
+            loose = 0;
+            for (Index r = 0; r < len; ++r)
+                dest[static_cast<std::size_t>(r)] =
+                    slot_[at(rows, r)] ? slot_[at(rows, r)].get() : scratch.data() + (loose++) * pool_.padded;
+            similarity_rows(rows, dest.data(), inside);
+            auto one = [&](Index r) {
+                out[static_cast<std::size_t>(at(todo, r0 + r))] =
+                    dense_gain(dest[static_cast<std::size_t>(r)], cover_.data(), pool_.padded);
+            };
+            if (inside) parallel_for(len, min_parallel_rows(), one);
+            else for (Index r = 0; r < len; ++r) one(r);
+        };
+        if (batches >= 2) parallel_for(batches, 2, [&](Index t) { run(t, false); });
+        else if (batches == 1) run(0, true);
+        parallel_for(static_cast<Index>(cached.size()), min_parallel_rows(), [&](Index c) {
+            const Index i = at(cached, c);
+            out[static_cast<std::size_t>(i)] = dense_gain(slot_[at(which, i)].get(), cover_.data(), pool_.padded);
+        });
         return out;
-    };
-    auto take = [&](Index position) {
-        Tile row(1, n);
-        if (cached) row = cache.row(position);
-        else fill(std::vector<Index>{candidates[static_cast<std::size_t>(position)]}, row);
+    }
+
+    /// Adds the candidate at `position` to S; returns F(S) (summed in double over j in order).
+    double take(Index position) {
+        std::unique_ptr<Scalar[]> row = std::move(slot_[static_cast<std::size_t>(position)]);
+        if (row) {
+            --used_;  // a pick is never evaluated again: its room goes to others
+        } else {
+            row.reset(new Scalar[static_cast<std::size_t>(pool_.padded)]);
+            Scalar* dest[1] = {row.get()};
+            similarity_rows({position}, dest, true);
+        }
         double f = 0;
-        for (Index j = 0; j < n; ++j) {
-            auto& c = cover[static_cast<std::size_t>(j)];
-            c = std::max(c, static_cast<double>(row(0, j)));
-            f += c;
+        for (Index j = 0; j < pool_.n; ++j) {
+            Scalar& c = cover_[static_cast<std::size_t>(j)];
+            c = std::max(c, row[static_cast<std::size_t>(j)]);
+            f += static_cast<double>(c);
         }
         return f;
-    };
+    }
 
+private:
+    /// Gains of fewer rows than this run serially: a parallel region costs more than ~64K terms.
+    Index min_parallel_rows() const { return std::max<Index>(2, (Index(1) << 16) / pool_.padded); }
+
+    template <class V>
+    static auto at(const V& v, Index i) -> decltype(v[0]) { return v[static_cast<std::size_t>(i)]; }
+
+    /// Similarity rows of the candidates at `positions` into dest[r] (padded length), in
+    /// parallel over pool panels when `inside`.
+    void similarity_rows(const std::vector<Index>& positions, Scalar* const* dest, bool inside) const {
+        const auto count = static_cast<Index>(positions.size());
+        const Index d = x_.cols();
+        std::vector<Scalar> a(static_cast<std::size_t>(count * d));
+        for (Index r = 0; r < count; ++r)
+            Eigen::Map<RowMatrix<Scalar>>(a.data() + r * d, 1, d) = x_.row(candidates_[static_cast<std::size_t>(at(positions, r))]);
+        const Index panels = pool_.padded / facility_width, block = 64;
+        auto part = [&](Index p0, Index p1) {
+            dot_rows(pool_, a.data(), count, p0, p1, dest);
+            if constexpr (!Sim::identity)
+                for (Index r = 0; r < count; ++r) {
+                    const Index c = candidates_[static_cast<std::size_t>(at(positions, r))];
+                    for (Index j = p0 * facility_width; j < p1 * facility_width; ++j) dest[r][j] = sim_(c, j, dest[r][j]);
+                }
+        };
+        // A parallel region costs more than a small product: split only above ~2M multiply-adds.
+        const Index blocks = (panels + block - 1) / block;
+        if (inside && count * pool_.padded * d >= (Index(1) << 21))
+            parallel_for(blocks, 2, [&](Index t) { part(t * block, std::min(panels, (t + 1) * block)); });
+        else
+            part(0, panels);
+    }
+
+    const RowMatrix<Scalar>& x_;
+    PackedPool<Scalar> pool_;
+    const std::vector<Index>& candidates_;
+    Sim sim_;
+    std::vector<Scalar> cover_;  // max similarity of each pool point to S (0 on padding)
+    std::vector<std::unique_ptr<Scalar[]>> slot_;  // kept similarity rows, by candidate position
+    Index capacity_ = 0, used_ = 0, tile_ = 1;
+    bool keep_first_ = false, first_done_ = false;
+};
+
+/// Gains on the sparsified objective: candidate position q holds the pool points (ascending)
+/// that kept it among their k most similar, with the similarities.
+template <class Scalar>
+class SparseGains {
+public:
+    SparseGains(Index n, std::vector<Index> offsets, std::vector<Index> points, std::vector<Scalar> sims)
+        : n_(n), offsets_(std::move(offsets)), points_(std::move(points)), sims_(std::move(sims)),
+          cover_(static_cast<std::size_t>(n), Scalar(0)) {}
+    Index tile() const { return 64; }
+
+    std::vector<double> gains(const std::vector<Index>& which) {
+        std::vector<double> out(which.size());
+        parallel_for(static_cast<Index>(which.size()), 2, [&](Index i) {
+            const auto q = static_cast<std::size_t>(which[static_cast<std::size_t>(i)]);
+            out[static_cast<std::size_t>(i)] = sparse_gain(points_.data() + offsets_[q], sims_.data() + offsets_[q],
+                                                           offsets_[q + 1] - offsets_[q], cover_.data());
+        });
+        return out;
+    }
+
+    double take(Index position) {
+        const auto q = static_cast<std::size_t>(position);
+        for (Index e = offsets_[q]; e < offsets_[q + 1]; ++e) {
+            Scalar& c = cover_[static_cast<std::size_t>(points_[static_cast<std::size_t>(e)])];
+            c = std::max(c, sims_[static_cast<std::size_t>(e)]);
+        }
+        double f = 0;
+        for (Scalar c : cover_) f += static_cast<double>(c);
+        return f;
+    }
+
+private:
+    Index n_;
+    std::vector<Index> offsets_, points_;
+    std::vector<Scalar> sims_;
+    std::vector<Scalar> cover_;
+};
+
+/// Sparse lists: each pool row j of x keeps the k candidates nearest by Euclidean distance
+/// (exact tiled k-NN; ties: lowest candidate position), with similarity sim(c, j, dot), the dot
+/// product computed with the same chain as dot_rows. Non-positive similarities are dropped
+/// (they never count). Memory O(N k).
+template <class Scalar, class Sim>
+SparseGains<Scalar> sparse_gains(const RowMatrix<Scalar>& x, const std::vector<Index>& candidates, Index k, Sim sim) {
+    const Index n = x.rows(), m = static_cast<Index>(candidates.size()), d = x.cols();
+    const RowMatrix<Scalar> xc = x(candidates, Eigen::all);
+    Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> nbr(n, k);
+    knn_blocks(x, xc, k, std::size_t(32) << 20,
+               [&](Index r0, Index nb, const auto& idx, const auto&) { nbr.middleRows(r0, nb) = idx; });
+    RowMatrix<Scalar> s(n, k);
+    parallel_for(n, 1024, [&](Index j) {
+        for (Index t = 0; t < k; ++t) {
+            const Index q = nbr(j, t);
+            Scalar acc = 0;
+            for (Index f = 0; f < d; ++f) acc = acc + xc(q, f) * x(j, f);
+            s(j, t) = sim(candidates[static_cast<std::size_t>(q)], j, acc);
+        }
+    });
+    std::vector<Index> offsets(static_cast<std::size_t>(m + 1), 0);
+    for (Index j = 0; j < n; ++j)
+        for (Index t = 0; t < k; ++t)
+            if (s(j, t) > Scalar(0)) ++offsets[static_cast<std::size_t>(nbr(j, t) + 1)];
+    for (Index q = 0; q < m; ++q) offsets[static_cast<std::size_t>(q + 1)] += offsets[static_cast<std::size_t>(q)];
+    std::vector<Index> points(static_cast<std::size_t>(offsets.back())), fill(offsets.begin(), offsets.end() - 1);
+    std::vector<Scalar> sims(points.size());
+    for (Index j = 0; j < n; ++j)
+        for (Index t = 0; t < k; ++t)
+            if (s(j, t) > Scalar(0)) {
+                auto& e = fill[static_cast<std::size_t>(nbr(j, t))];
+                points[static_cast<std::size_t>(e)] = j;
+                sims[static_cast<std::size_t>(e)] = s(j, t);
+                ++e;
+            }
+    return SparseGains<Scalar>(n, std::move(offsets), std::move(points), std::move(sims));
+}
+
+/// Greedy on F with gains from `eval` (DenseGains or SparseGains): positions index `candidates`
+/// (sorted ascending, so ties by position are ties by pool index).
+template <class Eval>
+Selection facility_greedy(const std::vector<Index>& candidates, Index b, const FacilityLocationOptions& options,
+                          Eval& eval) {
+    const auto m = static_cast<Index>(candidates.size());
+    Index evaluations = 0;
+    auto gains = [&](const std::vector<Index>& which) {
+        evaluations += static_cast<Index>(which.size());
+        return eval.gains(which);
+    };
     Selection result;
-    std::vector<char> taken(static_cast<std::size_t>(m), 0);
-    // Better: larger gain, then the lower pool index (candidates may come in any order).
-    auto better = [&](double ga, Index pa, double gb, Index pb) {
-        return ga > gb || (ga == gb && candidates[static_cast<std::size_t>(pa)] < candidates[static_cast<std::size_t>(pb)]);
+    auto pick = [&](Index position) {
+        result.indices.push_back(candidates[static_cast<std::size_t>(position)]);
+        result.objective.push_back(eval.take(position));
+    };
+    // Better: larger gain, then the lower position (= lower pool index).
+    auto better = [](double ga, Index pa, double gb, Index pb) { return ga > gb || (ga == gb && pa < pb); };
+    auto best_of = [&](const std::vector<Index>& which, const std::vector<double>& g) {
+        std::size_t best = 0;
+        for (std::size_t q = 1; q < which.size(); ++q)
+            if (better(g[q], which[q], g[best], which[best])) best = q;
+        return best;
     };
     if (options.stochastic) {
         Rng rng(options.seed);
@@ -133,31 +497,25 @@ Selection facility_greedy(Index n, const std::vector<Index>& candidates, Index b
                 std::swap(left[static_cast<std::size_t>(q)], left[static_cast<std::size_t>(r)]);
             }
             const std::vector<Index> which(left.begin(), left.begin() + s);
-            const auto g = gains(which);
-            std::size_t best = 0;
-            for (std::size_t q = 1; q < which.size(); ++q)
-                if (better(g[q], which[q], g[best], which[best])) best = q;
-            const Index position = which[best];
-            result.indices.push_back(candidates[static_cast<std::size_t>(position)]);
-            result.objective.push_back(take(position));
+            const std::size_t best = best_of(which, gains(which));
+            pick(which[best]);
             left.erase(left.begin() + static_cast<std::ptrdiff_t>(best));
         }
     } else if (!options.lazy) {
+        std::vector<char> taken(static_cast<std::size_t>(m), 0);
         for (Index step = 0; step < b; ++step) {
             std::vector<Index> which;
             for (Index q = 0; q < m; ++q)
                 if (!taken[static_cast<std::size_t>(q)]) which.push_back(q);
-            const auto g = gains(which);
-            std::size_t best = 0;
-            for (std::size_t q = 1; q < which.size(); ++q)
-                if (better(g[q], which[q], g[best], which[best])) best = q;
+            const std::size_t best = best_of(which, gains(which));
             taken[static_cast<std::size_t>(which[best])] = 1;
-            result.indices.push_back(candidates[static_cast<std::size_t>(which[best])]);
-            result.objective.push_back(take(which[best]));
+            pick(which[best]);
         }
     } else if (b > 0) {
-        // Lazy greedy: a heap of (stale gain, position); gains only shrink as S grows, so a
-        // refreshed top that still beats the next stale bound is the plain greedy pick.
+        // Lazy greedy: a heap of (stale gain, position); gains only shrink as S grows (every
+        // term max(0, s - cover) in Scalar and every double sum are monotone in cover), so a
+        // refreshed top that still beats the next stale bound is the plain greedy pick. Stale
+        // tops are refreshed in batches of 1, 2, 4, ... up to one tile per step.
         std::vector<Index> all(static_cast<std::size_t>(m));
         for (Index q = 0; q < m; ++q) all[static_cast<std::size_t>(q)] = q;
         const auto g0 = gains(all);
@@ -168,18 +526,23 @@ Selection facility_greedy(Index n, const std::vector<Index>& candidates, Index b
         for (Index q = 0; q < m; ++q) heap.emplace(g0[static_cast<std::size_t>(q)], q);
         std::vector<Index> fresh_at(static_cast<std::size_t>(m), 0);  // step of each bound
         for (Index step = 0; step < b; ++step) {
-            while (true) {
-                auto [bound, q] = heap.top();
-                heap.pop();
-                if (fresh_at[static_cast<std::size_t>(q)] == step) {
-                    taken[static_cast<std::size_t>(q)] = 1;
-                    result.indices.push_back(candidates[static_cast<std::size_t>(q)]);
-                    result.objective.push_back(take(q));
-                    break;
+            Index batch = 1;
+            while (fresh_at[static_cast<std::size_t>(heap.top().second)] != step) {
+                std::vector<Index> which;
+                while (!heap.empty() && static_cast<Index>(which.size()) < batch &&
+                       fresh_at[static_cast<std::size_t>(heap.top().second)] != step) {
+                    which.push_back(heap.top().second);
+                    heap.pop();
                 }
-                heap.emplace(gains({q})[0], q);
-                fresh_at[static_cast<std::size_t>(q)] = step;
+                const auto g = gains(which);
+                for (std::size_t i = 0; i < which.size(); ++i) {
+                    heap.emplace(g[i], which[i]);
+                    fresh_at[static_cast<std::size_t>(which[i])] = step;
+                }
+                batch = std::min(2 * batch, eval.tile());
             }
+            pick(heap.top().second);
+            heap.pop();
         }
     }
     if (options.evaluations) *options.evaluations = evaluations;
@@ -196,32 +559,59 @@ void check_facility_input(const char* fn, const Eigen::MatrixBase<Derived>& X, c
         fail(fn, "options epsilon must be in (0, 1), got ", options.epsilon);
     if (options.memory_bytes < static_cast<std::size_t>(X.rows()) * sizeof(typename Derived::Scalar))
         fail(fn, "options memory_bytes (", options.memory_bytes, ") must hold one row of ", X.rows(), " similarities");
+    if (options.neighbors < 0) fail(fn, "options neighbors must be >= 0 (0 = dense), got ", options.neighbors);
     check_tolerance(fn, options.checks);
     if (options.checks.values) check_finite(fn, "X", X);
 }
 
-inline std::vector<Index> all_rows_if_empty(const std::vector<Index>& candidates, Index n) {
-    if (!candidates.empty()) return candidates;
-    std::vector<Index> all(static_cast<std::size_t>(n));
-    for (Index i = 0; i < n; ++i) all[static_cast<std::size_t>(i)] = i;
-    return all;
+/// The candidates in ascending pool order (every row when empty).
+inline std::vector<Index> sorted_candidates(const std::vector<Index>& candidates, Index n) {
+    std::vector<Index> out = candidates;
+    if (out.empty()) {
+        out.resize(static_cast<std::size_t>(n));
+        for (Index i = 0; i < n; ++i) out[static_cast<std::size_t>(i)] = i;
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+template <class Scalar, class Sim>
+Selection facility_run(const RowMatrix<Scalar>& x, const std::vector<Index>& candidates, Index b,
+                       const FacilityLocationOptions& options, Sim sim) {
+    if (options.neighbors > 0) {
+        const Index k = std::min<Index>(options.neighbors, static_cast<Index>(candidates.size()));
+        auto eval = sparse_gains(x, candidates, k, sim);
+        return facility_greedy(candidates, b, options, eval);
+    }
+    DenseGains<Scalar, Sim> eval(x, candidates, options.memory_bytes, sim);
+    return facility_greedy(candidates, b, options, eval);
 }
 
 }  // namespace detail
 
 /// Facility location (Yang et al. 2017's Suggestive Annotation step; greedy per Nemhauser et al.
-/// 1978): b picks from `candidates` (pool row indices; empty = every row; pass your unlabeled set
-/// or a prefilter() of it) maximising F(S) = sum over all N rows j of max(0, max_{i in S}
-/// cos(x_i, x_j)). Negative cosines count as 0, so F is monotone submodular and greedy is
-/// within (1 - 1/e) of optimal. `Selection::objective[j]` is F after pick j; ties go to the
-/// lowest pool index. Lazy evaluation gives exactly the plain greedy picks.
+/// 1978): b picks from `candidates` (pool row indices, any order; empty = every row; pass your
+/// unlabeled set or a prefilter() of it) maximising F(S) = sum over all N rows j of
+/// max(0, max_{i in S} cos(x_i, x_j)). Negative cosines count as 0, so F is monotone submodular
+/// and greedy is within (1 - 1/e) of optimal. Higher gain = picked first; `Selection::objective[j]`
+/// is F after pick j (summed in double); ties go to the lowest pool index. A gain is
+/// sum_j max(0, s_cj - cover_j) with the terms in the input's Scalar and the sum in double
+/// (8 lanes, j mod 8, combined in a fixed order). Lazy, plain, cached and tiled runs make
+/// exactly the same picks, on any thread count.
 ///
-/// Memory: a |candidates| x N similarity block when it fits options.memory_bytes (default
-/// 512 MB), else tiles of at most that size recomputed per evaluation; never N x N unless the
-/// candidates are the whole pool and it fits. Cosine normalises a row-major copy of X (O(N d)).
+/// Memory (dense, options.neighbors = 0): the |candidates| x N block when it fits
+/// options.memory_bytes (default 1 GB), else tiles plus kept rows within that bound; never N x N
+/// unless the candidates are the whole pool and it fits. Time: one pass of O(|candidates| N d)
+/// for the first gains, then lazy re-evaluations (rows recomputed in batches only when not kept).
+/// Sparse (options.neighbors = k > 0): each row keeps its k nearest candidates by cosine
+/// (exact tiled k-NN on the normalised rows), O(N k) memory, O(N |candidates| d) k-NN time;
+/// greedy is exact on that sparsified F; k >= |candidates| gives the dense picks (bit for bit
+/// when the compiler does not contract a * b + c into FMA, as with default x86-64 flags).
+/// Cosine normalises a row-major copy of X (O(N d)), the similarity kernel packs another.
 ///
 /// Throws invalid_input for an empty X, bad candidate indices, b < 0 or above the candidates,
-/// non-finite values, zero rows, epsilon outside (0, 1), or a memory bound below one row.
+/// non-finite values, zero rows, epsilon outside (0, 1), negative neighbors, or a memory bound
+/// below one row.
 template <class Derived>
 Selection facility_location(const Eigen::MatrixBase<Derived>& X, const std::vector<Index>& candidates, Index b,
                             const FacilityLocationOptions& options = {}) {
@@ -234,18 +624,16 @@ Selection facility_location(const Eigen::MatrixBase<Derived>& X, const std::vect
         if (!(norm > 0)) detail::fail(fn, "X row ", i, " has zero norm (cosine similarity)");
         unit.row(i) /= norm;
     }
-    return detail::facility_greedy<Scalar>(
-        unit.rows(), detail::all_rows_if_empty(candidates, unit.rows()), b, options,
-        [&](const std::vector<Index>& rows, auto& out) {
-            out.noalias() = unit(rows, Eigen::all) * unit.transpose();
-            out = out.cwiseMax(Scalar(0));
-        });
+    return detail::facility_run(unit, detail::sorted_candidates(candidates, unit.rows()), b, options,
+                                detail::DotSimilarity<Scalar>{});
 }
 
 /// Max coverage (the thresholded set-cover form of facility location): b picks from the
 /// candidates (empty = every row) maximising the number of rows within Euclidean `radius` of
-/// some pick. `Selection::objective[j]` is the covered count after pick j. Same greedy, lazy
-/// evaluation, ties, memory bound and errors as facility_location; radius must be finite, >= 0.
+/// some pick, [||x_i - x_j||^2 <= radius^2] computed as ||x_i||^2 + ||x_j||^2 - 2 x_i.x_j in the
+/// input's Scalar. `Selection::objective[j]` is the covered count after pick j. Same greedy,
+/// lazy evaluation, ties, memory bound, sparse mode (k nearest candidates by Euclidean
+/// distance) and errors as facility_location; radius must be finite and >= 0.
 template <class Derived>
 Selection max_coverage(const Eigen::MatrixBase<Derived>& X, double radius, Index b,
                        const std::vector<Index>& candidates = {}, const FacilityLocationOptions& options = {}) {
@@ -254,18 +642,11 @@ Selection max_coverage(const Eigen::MatrixBase<Derived>& X, double radius, Index
     if (!(radius >= 0) || !std::isfinite(radius)) detail::fail(fn, "radius must be finite and >= 0, got ", radius);
     detail::check_facility_input(fn, X, candidates, b, options);
     const RowMatrix<Scalar> x = X;
-    const Vector<Scalar> norms = x.rowwise().squaredNorm();
-    const auto r2 = static_cast<Scalar>(radius * radius);
-    return detail::facility_greedy<Scalar>(
-        x.rows(), detail::all_rows_if_empty(candidates, x.rows()), b, options,
-        [&](const std::vector<Index>& rows, auto& out) {
-            out.noalias() = x(rows, Eigen::all) * x.transpose();
-            for (Index r = 0; r < out.rows(); ++r) {
-                const Scalar ni = norms[rows[static_cast<std::size_t>(r)]];
-                for (Index j = 0; j < out.cols(); ++j)
-                    out(r, j) = ni + norms[j] - Scalar(2) * out(r, j) <= r2 ? Scalar(1) : Scalar(0);
-            }
-        });
+    const Index padded = (x.rows() + detail::gain_lanes - 1) / detail::gain_lanes * detail::gain_lanes;
+    Vector<Scalar> norms = Vector<Scalar>::Constant(padded, std::numeric_limits<Scalar>::infinity());
+    norms.head(x.rows()) = x.rowwise().squaredNorm();
+    return detail::facility_run(x, detail::sorted_candidates(candidates, x.rows()), b, options,
+                                detail::RadiusSimilarity<Scalar>{&norms, static_cast<Scalar>(radius * radius)});
 }
 
 }  // namespace acquire
