@@ -296,35 +296,50 @@ Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldO
         Index i;
     };
     const auto lower = [](const Bound& x, const Bound& y) { return x.gain < y.gain || (x.gain == y.gain && x.i > y.i); };
-    const auto finite_or_low = [](double g) { return std::isnan(g) ? -std::numeric_limits<double>::infinity() : g; };
+    // Gains within 1e-12 (relative) of the best are ties, won by the lowest index: copies of a
+    // sample have equal gains, whichever rounding the blocked product gave each of them.
+    const auto tie_floor = [](double best) { return std::isfinite(best) ? best - 1e-12 * (1 + std::abs(best)) : best; };
     std::vector<Bound> heap, fresh;
     std::vector<Index> candidates, round;
     std::vector<double> terms;
+    Eigen::VectorXd z;  // z_t = -sum_c u_c ln p(c) W(c, t): weights of the rows' sums, see below
     const auto evaluate = [&](const std::vector<Index>& rows) {
         terms.resize(rows.size());
         detail::batch_bald_terms<double>(s, joint.table, joint.mass, rows.data(), static_cast<Index>(rows.size()),
                                          terms.data());
-        for (std::size_t j = 0; j < rows.size(); ++j) terms[j] -= cond(rows[j]);  // the gains
+        for (std::size_t j = 0; j < rows.size(); ++j) {
+            // H(y_picked, y_x) - H0 = sum_c u_c h(r_c) + sum_c v_c (sum_y r_cy - 1), v_c = -u_c ln p(c).
+            // The second term is 0 for rows summing to 1; kept so that rows off by the checks'
+            // tolerance (or float rounding) give the plain formula's value.
+            double correction = 0;
+            for (Index t = 0; t < T; ++t) {
+                double row_sum = -1;
+                for (Index y = 0; y < K; ++y) row_sum += static_cast<double>(s(t, rows[j], y));
+                correction += z[t] * row_sum;
+            }
+            terms[j] += correction - cond(rows[j]);  // the gain
+            if (std::isnan(terms[j])) terms[j] = -std::numeric_limits<double>::infinity();
+        }
     };
 
     for (Index step = 0; step < b; ++step) {
+        z = joint.table.transpose() * (joint.mass.array() * joint.log_p.array()).matrix() * -1.0;
         Index pick = -1;
         double pick_gain = 0;
         Index evaluated = 0;
-        const auto consider = [&](Index i, double gain) {
-            if (pick < 0 || gain > pick_gain || (gain == pick_gain && i < pick)) pick = i, pick_gain = gain;
-        };
         if (step == 0 || !options.lazy) {
             candidates.clear();
             for (Index i = 0; i < N; ++i)
                 if (!excluded[static_cast<std::size_t>(i)]) candidates.push_back(i);
             evaluate(candidates);
             evaluated = static_cast<Index>(candidates.size());
-            for (std::size_t j = 0; j < candidates.size(); ++j) consider(candidates[j], terms[j]);
+            const double best = *std::max_element(terms.begin(), terms.end());
+            for (std::size_t j = 0; j < candidates.size() && pick < 0; ++j)
+                if (terms[j] >= tie_floor(best)) pick = candidates[j], pick_gain = terms[j];
             if (options.lazy) {
                 heap.clear();
                 for (std::size_t j = 0; j < candidates.size(); ++j)
-                    if (candidates[j] != pick) heap.push_back({finite_or_low(terms[j]), candidates[j]});
+                    if (candidates[j] != pick) heap.push_back({terms[j], candidates[j]});
                 std::make_heap(heap.begin(), heap.end(), lower);
             }
         } else {
@@ -333,11 +348,13 @@ Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldO
             // so rounding in the computed gains cannot hide a candidate that truly wins.
             const Index C = joint.table.rows();
             const Index round_size = std::max<Index>(8, 4 * detail::batch_bald_group(C, T, K));
+            double best = -std::numeric_limits<double>::infinity();
             fresh.clear();
             while (!heap.empty()) {
+                const double slack = std::isfinite(best) ? 1e-9 * (1 + std::abs(best)) : 0.0;
                 round.clear();
                 while (!heap.empty() && static_cast<Index>(round.size()) < round_size &&
-                       (pick < 0 || heap.front().gain >= pick_gain - 1e-9 * (1 + std::abs(pick_gain)))) {
+                       (fresh.empty() || heap.front().gain >= best - slack)) {
                     round.push_back(heap.front().i);
                     std::pop_heap(heap.begin(), heap.end(), lower);
                     heap.pop_back();
@@ -346,10 +363,12 @@ Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldO
                 evaluate(round);
                 evaluated += static_cast<Index>(round.size());
                 for (std::size_t j = 0; j < round.size(); ++j) {
-                    consider(round[j], terms[j]);
-                    fresh.push_back({finite_or_low(terms[j]), round[j]});
+                    best = std::max(best, terms[j]);
+                    fresh.push_back({terms[j], round[j]});
                 }
             }
+            for (const Bound& f : fresh)
+                if (f.gain >= tie_floor(best) && (pick < 0 || f.i < pick)) pick = f.i, pick_gain = f.gain;
             for (const Bound& f : fresh)
                 if (f.i != pick) {
                     heap.push_back(f);
