@@ -342,3 +342,38 @@ TEMPLATE_TEST_CASE("batch_bald gives the same bits on 1 and 2 threads", "[batch_
     }
 }
 #endif
+
+TEMPLATE_TEST_CASE("batch_bald's float screening stays far inside its slack", "[batch_bald][screening]", float, double) {
+    // The screened (float) joint terms against the double ones on exact and sampled tables:
+    // batch_bald re-decides in double every candidate within 1e-4 (1 + |best|) of the best
+    // screened gain, which is exact only if screening errs by much less than that.
+    using T = TestType;
+    double worst = 0;
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+        acquire::synthetic::StackOptions o;
+        o.seed = seed;
+        o.disagreement = 0.5 * double(seed);
+        o.sharpness = 2.0 + double(seed);
+        const stack_fixtures::Layouts<T> s(20, 300, 10, o);
+        const auto v = s.view_tnk();
+        std::vector<Index> rows(300);
+        for (Index i = 0; i < 300; ++i) rows[std::size_t(i)] = i;
+        auto joint = acquire::detail::batch_bald_start(20);
+        for (Index step = 0; step < 5; ++step) {
+            std::vector<double> lo(300), hi(300);
+            const Eigen::MatrixXf table_float = joint.table.cast<float>();
+            acquire::detail::batch_bald_terms<float>(v, table_float, joint.mass, rows.data(), 300, lo.data());
+            acquire::detail::batch_bald_terms<double>(v, joint.table, joint.mass, rows.data(), 300, hi.data());
+            for (std::size_t j = 0; j < 300; ++j) worst = std::max(worst, std::abs(lo[j] - hi[j]));
+            if (step < 3) {
+                joint = acquire::detail::batch_bald_extend(v, joint, 7 * step + 1);  // exact: 10, 100, 1000
+            } else {
+                acquire::Rng rng(seed);
+                joint = acquire::detail::batch_bald_sample(v, {1, 8, 15, 22}, 5000, rng);
+            }
+        }
+    }
+    INFO("largest screening error " << worst);
+    CHECK(worst > 0);
+    CHECK(worst < 1e-5);
+}

@@ -70,6 +70,8 @@ struct BatchBaldStats {
     /// Candidates whose joint term was computed for the pick (all unlabeled at the first pick;
     /// with lazy greedy usually a handful after it).
     std::vector<Index> evaluated;
+    /// Candidates re-evaluated in double because their screened (float) gain was near the best.
+    std::vector<Index> decided;
     /// C, the configurations of the picks before it (K^(n-1) exact, or M sampled).
     std::vector<Index> configurations;
     /// 1 while the joint entropy was exact for the pick, 0 once sampled.
@@ -95,12 +97,12 @@ inline Index batch_bald_group(Index C, Index T, Index K) {
     return std::max<Index>(1, std::min(by_result, by_probabilities));
 }
 
-/// out[j] = sum_c u_c h(r_c(. | rows[j])), for the n candidates `rows`, computed in Work
-/// (double, or float for float stacks) with the sums over configurations in double. Groups of
+/// out[j] = sum_c u_c h(r_c(. | rows[j])), for the n candidates `rows`: r and h in Work (float
+/// to screen, double to decide), the weighted sums over configurations in double. Groups of
 /// batch_bald_group() candidates run in parallel; every candidate's value is computed by one
 /// sequence of operations whatever the thread count.
 template <class Work, class Scalar>
-void batch_bald_terms(const PredictionStack<Scalar>& s, const Matrix<Work>& table, const Vector<Work>& mass,
+void batch_bald_terms(const PredictionStack<Scalar>& s, const Matrix<Work>& table, const Eigen::VectorXd& mass,
                       const Index* rows, Index n, double* out) {
     const Index T = s.members(), K = s.cols(), C = table.rows();
     const Index g = batch_bald_group(C, T, K), groups = (n + g - 1) / g;
@@ -112,6 +114,7 @@ void batch_bald_terms(const PredictionStack<Scalar>& s, const Matrix<Work>& tabl
             for (Index t = 0; t < T; ++t)
                 for (Index y = 0; y < K; ++y) p(t, a * K + y) = static_cast<Work>(s(t, rows[a0 + a], y));
         Matrix<Work> r(block, m * K);
+        Eigen::MatrixXd r_double(std::is_same<Work, double>::value ? 0 : block, m * K);
         Eigen::RowVectorXd sum = Eigen::RowVectorXd::Zero(m * K);
         for (Index c0 = 0; c0 < C; c0 += block) {
             const Index rows_c = std::min(block, C - c0);
@@ -119,7 +122,13 @@ void batch_bald_terms(const PredictionStack<Scalar>& s, const Matrix<Work>& tabl
             rb.noalias() = table.middleRows(c0, rows_c) * p;
             // r ln r, with ln clamped so that r = 0 gives 0 (never 0 * -inf).
             rb.array() = rb.array() * rb.array().max(std::numeric_limits<Work>::min()).log();
-            sum += (mass.segment(c0, rows_c).transpose() * rb).template cast<double>();
+            // The weighted sum over configurations in double, whatever Work is.
+            if constexpr (std::is_same<Work, double>::value) {
+                sum.noalias() += mass.segment(c0, rows_c).transpose() * rb;
+            } else {
+                r_double.topRows(rows_c) = rb.template cast<double>();
+                sum.noalias() += mass.segment(c0, rows_c).transpose() * r_double.topRows(rows_c);
+            }
         }
         for (Index a = 0; a < m; ++a) out[a0 + a] = 0.0 - sum.segment(a * K, K).sum();
     });
@@ -300,13 +309,19 @@ Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldO
     // sample have equal gains, whichever rounding the blocked product gave each of them.
     const auto tie_floor = [](double best) { return std::isfinite(best) ? best - 1e-12 * (1 + std::abs(best)) : best; };
     std::vector<Bound> heap, fresh;
-    std::vector<Index> candidates, round;
+    std::vector<Index> candidates, round, near;
     std::vector<double> terms;
+    Eigen::MatrixXf table_float;
     Eigen::VectorXd z;  // z_t = -sum_c u_c ln p(c) W(c, t): weights of the rows' sums, see below
-    const auto evaluate = [&](const std::vector<Index>& rows) {
+    // Gains of `rows` into `terms`: screened (r and h in float: twice the GEMM rate and four
+    // times the log rate of double) or precise (all in double).
+    const auto evaluate = [&](const std::vector<Index>& rows, bool precise) {
         terms.resize(rows.size());
-        detail::batch_bald_terms<double>(s, joint.table, joint.mass, rows.data(), static_cast<Index>(rows.size()),
-                                         terms.data());
+        const Index n = static_cast<Index>(rows.size());
+        if (precise)
+            detail::batch_bald_terms<double>(s, joint.table, joint.mass, rows.data(), n, terms.data());
+        else
+            detail::batch_bald_terms<float>(s, table_float, joint.mass, rows.data(), n, terms.data());
         for (std::size_t j = 0; j < rows.size(); ++j) {
             // H(y_picked, y_x) - H0 = sum_c u_c h(r_c) + sum_c v_c (sum_y r_cy - 1), v_c = -u_c ln p(c).
             // The second term is 0 for rows summing to 1; kept so that rows off by the checks'
@@ -321,62 +336,74 @@ Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldO
             if (std::isnan(terms[j])) terms[j] = -std::numeric_limits<double>::infinity();
         }
     };
+    // Screened gains are within about 1e-6 of the precise ones (r, h in [0, 1] and [0, ln K],
+    // float rounding, double sums; the tests measure it); `screen_slack` is far above that, so
+    // every candidate that can win in double is re-evaluated in double, and the pick (with its
+    // objective) is exactly the all-double greedy pick.
+    const auto screen_slack = [](double best) { return std::isfinite(best) ? 1e-4 * (1 + std::abs(best)) : 0.0; };
 
     for (Index step = 0; step < b; ++step) {
         z = joint.table.transpose() * (joint.mass.array() * joint.log_p.array()).matrix() * -1.0;
-        Index pick = -1;
-        double pick_gain = 0;
+        table_float = joint.table.cast<float>();
         Index evaluated = 0;
+        double best = -std::numeric_limits<double>::infinity();
+        fresh.clear();
         if (step == 0 || !options.lazy) {
             candidates.clear();
             for (Index i = 0; i < N; ++i)
                 if (!excluded[static_cast<std::size_t>(i)]) candidates.push_back(i);
-            evaluate(candidates);
+            evaluate(candidates, false);
             evaluated = static_cast<Index>(candidates.size());
-            const double best = *std::max_element(terms.begin(), terms.end());
-            for (std::size_t j = 0; j < candidates.size() && pick < 0; ++j)
-                if (terms[j] >= tie_floor(best)) pick = candidates[j], pick_gain = terms[j];
-            if (options.lazy) {
-                heap.clear();
-                for (std::size_t j = 0; j < candidates.size(); ++j)
-                    if (candidates[j] != pick) heap.push_back({terms[j], candidates[j]});
-                std::make_heap(heap.begin(), heap.end(), lower);
+            for (std::size_t j = 0; j < candidates.size(); ++j) {
+                best = std::max(best, terms[j]);
+                fresh.push_back({terms[j], candidates[j]});
             }
         } else {
             // Rounds of a fixed size (never thread-dependent): the picks are the same on any
-            // thread count. A bound within `slack` of the best fresh gain is still evaluated,
-            // so rounding in the computed gains cannot hide a candidate that truly wins.
+            // thread count. A bound within the screening slack of the best fresh gain is still
+            // evaluated, so neither rounding nor screening can hide a candidate that wins.
             const Index C = joint.table.rows();
             const Index round_size = std::max<Index>(8, 4 * detail::batch_bald_group(C, T, K));
-            double best = -std::numeric_limits<double>::infinity();
-            fresh.clear();
             while (!heap.empty()) {
-                const double slack = std::isfinite(best) ? 1e-9 * (1 + std::abs(best)) : 0.0;
                 round.clear();
                 while (!heap.empty() && static_cast<Index>(round.size()) < round_size &&
-                       (fresh.empty() || heap.front().gain >= best - slack)) {
+                       (fresh.empty() || heap.front().gain >= best - screen_slack(best))) {
                     round.push_back(heap.front().i);
                     std::pop_heap(heap.begin(), heap.end(), lower);
                     heap.pop_back();
                 }
                 if (round.empty()) break;
-                evaluate(round);
+                evaluate(round, false);
                 evaluated += static_cast<Index>(round.size());
                 for (std::size_t j = 0; j < round.size(); ++j) {
                     best = std::max(best, terms[j]);
                     fresh.push_back({terms[j], round[j]});
                 }
             }
+        }
+        // Decide in double among the screened candidates near the best.
+        std::sort(fresh.begin(), fresh.end(), [](const Bound& x, const Bound& y) { return x.i < y.i; });
+        near.clear();
+        std::vector<std::size_t> near_at;
+        for (std::size_t j = 0; j < fresh.size(); ++j)
+            if (fresh[j].gain >= best - screen_slack(best)) near.push_back(fresh[j].i), near_at.push_back(j);
+        evaluate(near, true);
+        const double best_precise = *std::max_element(terms.begin(), terms.end());
+        Index pick = -1;
+        double pick_gain = 0;
+        for (std::size_t j = 0; j < near.size(); ++j) {
+            fresh[near_at[j]].gain = terms[j];
+            if (pick < 0 && terms[j] >= tie_floor(best_precise)) pick = near[j], pick_gain = terms[j];
+        }
+        if (options.lazy) {
+            if (step == 0) heap.clear();
             for (const Bound& f : fresh)
-                if (f.gain >= tie_floor(best) && (pick < 0 || f.i < pick)) pick = f.i, pick_gain = f.gain;
-            for (const Bound& f : fresh)
-                if (f.i != pick) {
-                    heap.push_back(f);
-                    std::push_heap(heap.begin(), heap.end(), lower);
-                }
+                if (f.i != pick) heap.push_back(f);
+            std::make_heap(heap.begin(), heap.end(), lower);
         }
         if (stats) {
             stats->evaluated.push_back(evaluated);
+            stats->decided.push_back(static_cast<Index>(near.size()));
             stats->configurations.push_back(joint.table.rows());
             stats->exact.push_back(exact ? 1 : 0);
         }
