@@ -73,6 +73,9 @@ void register_pool(const Pool& p, const std::string& scalar) {
             double later = 0;
             for (std::size_t j = 1; j < stats.evaluated.size(); ++j) later += double(stats.evaluated[j]);
             state.counters["evaluated"] = later / double(std::max<Index>(1, p.b - 1));
+            double decided = 0;
+            for (Index d : stats.decided) decided += double(d);
+            state.counters["decided"] = decided / double(p.b);
             if (lazy && p.differ) {
                 auto full = opt;
                 full.lazy = false;

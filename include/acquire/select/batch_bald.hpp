@@ -20,8 +20,15 @@
 //   H(y_picked, y_x) = H0 + sum_c u_c h(r_c(. | x)),   H0 = -sum_c u_c ln p(c),  h(r) = -sum_y r_y ln r_y,
 // so the gain of x is a(x) - a(picks) = sum_c u_c h(r_c(. | x)) - E_w H(y_x | w): the candidate
 // term is a conditional entropy of values in [0, 1] (no underflow, whatever n), and H0 is known.
-// For a tile of candidates, r is one matrix product (C x T) (T x K tile), blocked over C and
+// For a group of candidates, r is one matrix product (C x T) (T x K group), blocked over C and
 // done by Eigen's GEMM inside our own parallel loop.
+//
+// Screen in float, decide in double: every evaluation first computes r and h in float (twice
+// the GEMM rate and about four times the log rate of double; r in [0, 1] cannot underflow
+// badly since W is normalised); the candidates whose screened gain is within 1e-4 (1 + |best|)
+// of the best are then recomputed in double and the pick is made among those. Screening errs
+// by under 2e-7 (tests/test_batch_bald.cpp measures it), so the pick and its objective are the
+// all-double greedy's.
 //
 // Lazy greedy (Minoux 1978): the gain of a candidate never grows as picks are added (the joint
 // mutual information is submodular), so each candidate's last computed gain bounds its current
@@ -58,9 +65,9 @@ struct BatchBaldOptions {
     std::uint64_t seed = 0;
     /// Lazy greedy: evaluate only candidates whose last gain (an upper bound, by submodularity)
     /// can still beat the best fresh gain. Exact regime: the same picks as evaluating every
-    /// candidate. Sampled regime: the estimates are noisy, so a bound can be beaten and picks
-    /// may differ from full evaluation (on the benches: see README / bench_batch_bald).
-    /// false evaluates every unlabeled candidate at every step.
+    /// candidate. Sampled regime: each step draws new configurations, the estimates are noisy
+    /// and a stale bound can be beaten, so picks may differ from full evaluation (bench_batch_bald
+    /// --differ=1 counts them). false evaluates every unlabeled candidate at every step.
     bool lazy = true;
     CheckOptions checks;
 };
@@ -259,10 +266,12 @@ BatchBaldJoint batch_bald_sample(const PredictionStack<Scalar>& s, const std::ve
 /// `stats`, if given, receives the evaluated-candidate count and configurations of every pick.
 ///
 /// Cost per pick: O(E C T K) for E evaluated candidates (all of them without lazy greedy) and
-/// C = min(K^(n-1), max_configurations) exact configurations or M samples. Memory: the inputs
-/// plus two C x T tables of doubles, O(N) doubles and indices, and per worker thread a block of
-/// about 2^16 scalars of probabilities and 2^16 of products: O(T C + N + threads 2^17), never
-/// an N x C matrix.
+/// C = min(K^(n-1), max_configurations) exact configurations or M samples; C K logarithms per
+/// candidate and the (C x T)(T x K) product are the whole cost. Memory: the inputs plus at most
+/// C x T doubles for the table, C x T floats for its screening copy and C/K x T doubles for the
+/// previous table while extending, about 60 bytes per pool row, and per worker thread a group's
+/// buffers of at most 2^16 floats of probabilities, 2^16 floats and 2^16 doubles of products
+/// (about 1 MB): O(T C + N + threads 2^16), never an N x C matrix.
 ///
 /// Throws invalid_input for a bad stack (member and row named), b < 0 or larger than the
 /// unlabeled pool, bad labeled indices, or max_configurations / samples < 1.
