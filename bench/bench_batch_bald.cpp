@@ -6,8 +6,10 @@
 //                       batch_bald_oracle.hpp), when --reference=1: the speed-up is its ratio
 //   reference/bald_top_k  bald() + top_k, the batch that ignores the joint
 // Counters: s_per_pick; evaluated = candidates evaluated per pick after the first (the first
-// evaluates every candidate); differ = picks of lazy that full evaluation did not make
-// (--differ=1, runs full once per pool: slow on large pools).
+// evaluates every candidate); decided = candidates re-evaluated in double per pick; differ =
+// picks of lazy that full evaluation did not make, first_differ = picks before the first
+// difference, seed_differ = picks of full evaluation that full evaluation with the next seed did
+// not make (the sampling noise floor) (--differ=1: runs full twice per pool, slow on large pools).
 //
 // Flags: --n=1000 (double) --fn=10000,100000 (float) --t=20 --k=10 --b=10 --configs=10000
 //        --samples=10000 --copies=1 (each sample repeated, as in Repeated MNIST) --reference=1
@@ -86,6 +88,12 @@ void register_pool(const Pool& p, const std::string& scalar) {
                 state.counters["differ"] = differ;
                 state.counters["first_differ"] = double(std::mismatch(sel.indices.begin(), sel.indices.end(),
                                                                       want.indices.begin()).first - sel.indices.begin());
+                // The noise floor: full evaluation against itself with the next seed's draws.
+                full.seed += 1;
+                const auto other = acquire::batch_bald(s, p.b, full);
+                double seed_differ = 0;
+                for (Index i : other.indices) seed_differ += std::count(want.indices.begin(), want.indices.end(), i) ? 0 : 1;
+                state.counters["seed_differ"] = seed_differ;
             }
         })->Unit(benchmark::kMillisecond)->UseRealTime();
     };
