@@ -1,5 +1,5 @@
 // BatchBALD on tiny stacks: exact and sampled regimes (small max_configurations and samples),
-// labeled sets with bad indices, budgets past the pool.
+// lazy and full evaluation, labeled sets with bad indices, budgets past the pool.
 #include "fuzz.hpp"
 
 #include <acquire/select/batch_bald.hpp>
@@ -16,11 +16,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     o.samples = in.rarely(8) ? in.upto(1) - 1 : 1 + in.upto(16);
     o.seed = in.byte();
     o.checks.values = !in.rarely(4);
+    o.lazy = !in.rarely(2);
     const Index b = in.upto(n + 1);
     fuzz::accept_invalid([&] {
         const acquire::PredictionStack<double> s(members);
-        const auto sel = acquire::batch_bald(s, b, o);
+        acquire::BatchBaldStats stats;
+        const auto sel = acquire::batch_bald(s, b, o, &stats);
         fuzz::expect_selection(sel, n, b, o.labeled);
+        if (stats.evaluated.size() != static_cast<std::size_t>(b) || stats.decided.size() != stats.evaluated.size())
+            fuzz::contract_broken("one stats entry per pick");
+        for (std::size_t j = 0; j < stats.evaluated.size(); ++j)
+            if (stats.evaluated[j] < 1 || stats.decided[j] < 1 || stats.decided[j] > stats.evaluated[j])
+                fuzz::contract_broken("every pick evaluates and decides at least its own candidate");
         if (o.checks.values)
             for (double v : sel.objective)
                 if (!std::isfinite(v)) fuzz::contract_broken("non-finite joint MI on checked input");

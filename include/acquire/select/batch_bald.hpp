@@ -13,6 +13,28 @@
 //   H ~ -(1/M) sum_m sum_y [p(yhat_m, y) / p(yhat_m)] ln p(yhat_m, y).
 // Exactly like the paper's greedy algorithm, which is a (1 - 1/e)-approximation because the
 // joint mutual information is submodular.
+//
+// How it is computed. Write u_c for a configuration's weight in the entropy (p(c) when exact,
+// 1/M sampled) and r_c(y | x) = p(c, y_x = y) / p(c) = sum_t W(c, t) p_t(y | x) with the
+// normalised table W(c, t) = prod_i p_t(yhat_c,i | x_i) / (T p(c)) (each row sums to 1). Then
+//   H(y_picked, y_x) = H0 + sum_c u_c h(r_c(. | x)),   H0 = -sum_c u_c ln p(c),  h(r) = -sum_y r_y ln r_y,
+// so the gain of x is a(x) - a(picks) = sum_c u_c h(r_c(. | x)) - E_w H(y_x | w): the candidate
+// term is a conditional entropy of values in [0, 1] (no underflow, whatever n), and H0 is known.
+// For a group of candidates, r is one matrix product (C x T) (T x K group), blocked over C and
+// done by Eigen's GEMM inside our own parallel loop.
+//
+// Screen in float, decide in double: every evaluation first computes r and h in float (twice
+// the GEMM rate and about four times the log rate of double; r in [0, 1] cannot underflow
+// badly since W is normalised); the candidates whose screened gain is within 1e-4 (1 + |best|)
+// of the best are then recomputed in double and the pick is made among those. Screening errs
+// by under 2e-7 (tests/test_batch_bald.cpp measures it), so the pick and its objective are the
+// all-double greedy's.
+//
+// Lazy greedy (Minoux 1978): the gain of a candidate never grows as picks are added (the joint
+// mutual information is submodular), so each candidate's last computed gain bounds its current
+// one; a step evaluates candidates in order of bound, a few at a time, until no bound can beat
+// the best fresh gain. While the joint is exact this picks exactly what evaluating every
+// candidate picks, for a fraction of the cost.
 #pragma once
 
 #include "acquire/core/error.hpp"
@@ -21,9 +43,11 @@
 #include "acquire/core/selection.hpp"
 #include "acquire/core/stack.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 namespace acquire {
@@ -31,7 +55,7 @@ namespace acquire {
 struct BatchBaldOptions {
     /// Indices already labeled (or otherwise unavailable): never picked. In range, no duplicates.
     std::vector<Index> labeled;
-    /// Largest number of joint label configurations K^(n-1) summed exactly (a T x C table of
+    /// Largest number of joint label configurations K^(n-1) summed exactly (a C x T table of
     /// doubles). Once the next step would need more, the joint entropy is estimated from
     /// `samples` drawn configurations for the rest of the batch. 1 samples from the second pick on.
     Index max_configurations = 4096;
@@ -39,53 +63,140 @@ struct BatchBaldOptions {
     Index samples = 1000;
     /// Seed of the configuration draws (acquire::Rng: the same picks on every platform).
     std::uint64_t seed = 0;
+    /// Lazy greedy: evaluate only candidates whose last gain (an upper bound, by submodularity)
+    /// can still beat the best fresh gain. Exact regime: the same picks as evaluating every
+    /// candidate. Sampled regime: each step draws new configurations, the estimates are noisy
+    /// and a stale bound can be beaten, so picks may differ from full evaluation (bench_batch_bald
+    /// --differ=1 counts them: N = 1000, T = 20, K = 10, b = 10 differed in 2 picks of 10 at
+    /// C = M = 10^4 and 3 at the defaults, where full evaluation with the next seed differs from
+    /// itself in 4 and 5: below the sampling noise). false evaluates every unlabeled candidate
+    /// at every step.
+    bool lazy = true;
     CheckOptions checks;
+};
+
+/// What batch_bald did, one entry per pick (optional out-parameter).
+struct BatchBaldStats {
+    /// Candidates whose joint term was computed for the pick (all unlabeled at the first pick;
+    /// with lazy greedy usually a handful after it).
+    std::vector<Index> evaluated;
+    /// Candidates re-evaluated in double because their screened (float) gain was near the best.
+    std::vector<Index> decided;
+    /// C, the configurations of the picks before it (K^(n-1) exact, or M sampled).
+    std::vector<Index> configurations;
+    /// 1 while the joint entropy was exact for the pick, 0 once sampled.
+    std::vector<char> exact;
 };
 
 namespace detail {
 
-/// The greedy state: column c of `table` holds prod_i p_t(yhat_c,i | x_i) over the members t,
-/// and `weight[c]` its weight in the joint entropy (1 when exact, 1 / (M p(yhat_c)) sampled).
-struct JointTable {
+/// The greedy state after some picks: `table` is W (C x T, rows summing to 1, a zero row for a
+/// configuration of probability 0), `mass` the weights u_c, `log_p` ln p(c) (exact regime) and
+/// `base` H0 = -sum_c u_c ln p(c).
+struct BatchBaldJoint {
     Eigen::MatrixXd table;
-    Eigen::VectorXd weight;
+    Eigen::VectorXd mass, log_p;
+    double base = 0;
 };
 
-/// Joint entropies H(y_picked, y_x) for the candidates `rows` (estimated as described above),
-/// computed in tiles of candidates so the C x (tile K) product stays near 8 MB.
-template <class Scalar>
-void joint_entropies(const PredictionStack<Scalar>& s, const JointTable& joint,
-                     const std::vector<Index>& rows, std::vector<double>& out) {
-    const Index T = s.members(), K = s.cols(), C = joint.table.cols();
-    const Index n = static_cast<Index>(rows.size());
-    const Index tile = std::max<Index>(1, Index(1 << 20) / (C * K));
-    const Index tiles = (n + tile - 1) / tile;
-    out.assign(rows.size(), 0.0);
-    parallel_for(tiles, 2, [&](Index j) {
-        const Index c0 = j * tile, m = std::min(tile, n - c0);
-        Eigen::MatrixXd p(T, m * K);  // p(t, a K + y) = p_t(y | candidate a)
+/// Candidates per GEMM call: keeps the C x (g K) result block and the T x (g K) probabilities
+/// near 2^16 scalars each, with at least one candidate.
+inline Index batch_bald_group(Index C, Index T, Index K) {
+    const Index by_result = Index(1 << 16) / std::max<Index>(1, std::min<Index>(C, 512) * K);
+    const Index by_probabilities = Index(1 << 16) / std::max<Index>(1, T * K);
+    return std::max<Index>(1, std::min(by_result, by_probabilities));
+}
+
+/// out[j] = sum_c u_c h(r_c(. | rows[j])), for the n candidates `rows`: r and h in Work (float
+/// to screen, double to decide), the weighted sums over configurations in double. Groups of
+/// batch_bald_group() candidates run in parallel; every candidate's value is computed by one
+/// sequence of operations whatever the thread count.
+template <class Work, class Scalar>
+void batch_bald_terms(const PredictionStack<Scalar>& s, const Matrix<Work>& table, const Eigen::VectorXd& mass,
+                      const Index* rows, Index n, double* out) {
+    const Index T = s.members(), K = s.cols(), C = table.rows();
+    const Index g = batch_bald_group(C, T, K), groups = (n + g - 1) / g;
+    const Index block = std::min<Index>(C, 512);
+    parallel_for(groups, 2, [&](Index j) {
+        const Index a0 = j * g, m = std::min(g, n - a0);
+        Matrix<Work> p(T, m * K);  // p(t, a K + y) = p_t(y | candidate a)
         for (Index a = 0; a < m; ++a)
             for (Index t = 0; t < T; ++t)
-                for (Index y = 0; y < K; ++y)
-                    p(t, a * K + y) = static_cast<double>(s(t, rows[static_cast<std::size_t>(c0 + a)], y));
-        // q(c, a K + y) = p(yhat_c, y_a = y) = (1/T) sum_t table(t, c) p_t(y | a). A lazy
-        // (coefficient-wise) product: no internal threading, the same sums on any thread count.
-        Eigen::MatrixXd q = (joint.table.transpose().lazyProduct(p)) / static_cast<double>(T);
-        q.array() = q.array() * q.array().max(std::numeric_limits<double>::min()).log();  // in place: one tile
-        const Eigen::RowVectorXd weighted = joint.weight.transpose() * q;
-        for (Index a = 0; a < m; ++a)
-            out[static_cast<std::size_t>(c0 + a)] = 0.0 - weighted.segment(a * K, K).sum();
+                for (Index y = 0; y < K; ++y) p(t, a * K + y) = static_cast<Work>(s(t, rows[a0 + a], y));
+        Matrix<Work> r(block, m * K);
+        Eigen::MatrixXd r_double(std::is_same<Work, double>::value ? 0 : block, m * K);
+        Eigen::RowVectorXd sum = Eigen::RowVectorXd::Zero(m * K);
+        for (Index c0 = 0; c0 < C; c0 += block) {
+            const Index rows_c = std::min(block, C - c0);
+            auto rb = r.topRows(rows_c);
+            rb.noalias() = table.middleRows(c0, rows_c) * p;
+            // r ln r, with ln clamped so that r = 0 gives 0 (never 0 * -inf).
+            rb.array() = rb.array() * rb.array().max(std::numeric_limits<Work>::min()).log();
+            // The weighted sum over configurations in double, whatever Work is.
+            if constexpr (std::is_same<Work, double>::value) {
+                sum.noalias() += mass.segment(c0, rows_c).transpose() * rb;
+            } else {
+                r_double.topRows(rows_c) = rb.template cast<double>();
+                sum.noalias() += mass.segment(c0, rows_c).transpose() * r_double.topRows(rows_c);
+            }
+        }
+        for (Index a = 0; a < m; ++a) out[a0 + a] = 0.0 - sum.segment(a * K, K).sum();
     });
 }
 
-/// Draws `samples` label configurations of the picks from their joint and returns the table of
-/// their per-member likelihoods with importance weights 1 / (M p(yhat_m)).
+/// The state before the first pick: one empty configuration of probability 1.
+inline BatchBaldJoint batch_bald_start(Index T) {
+    BatchBaldJoint joint;
+    joint.table = Eigen::MatrixXd::Constant(1, T, 1.0 / static_cast<double>(T));
+    joint.mass = Eigen::VectorXd::Ones(1);
+    joint.log_p = Eigen::VectorXd::Zero(1);
+    return joint;
+}
+
+/// Extends every exact configuration by the K labels of `pick`: row c K + y of the new table is
+/// row c times p_t(y | pick), renormalised by r_c(y | pick).
 template <class Scalar>
-JointTable sample_joint(const PredictionStack<Scalar>& s, const std::vector<Index>& picks,
-                        Index samples, Rng& rng) {
+BatchBaldJoint batch_bald_extend(const PredictionStack<Scalar>& s, const BatchBaldJoint& joint, Index pick) {
+    const Index T = s.members(), K = s.cols(), C = joint.table.rows();
+    Eigen::MatrixXd p(T, K);
+    for (Index t = 0; t < T; ++t)
+        for (Index y = 0; y < K; ++y) p(t, y) = static_cast<double>(s(t, pick, y));
+    const Eigen::MatrixXd r = joint.table * p;  // C x K
+    BatchBaldJoint next;
+    next.table.resize(C * K, T);
+    next.mass.resize(C * K);
+    next.log_p.resize(C * K);
+    for (Index c = 0; c < C; ++c)
+        for (Index y = 0; y < K; ++y) {
+            const Index row = c * K + y;
+            const double rc = r(c, y);
+            if (rc > 0 && joint.mass[c] > 0) {
+                for (Index t = 0; t < T; ++t) next.table(row, t) = joint.table(c, t) * p(t, y) / rc;
+                next.log_p[row] = joint.log_p[c] + std::log(rc);
+                next.mass[row] = std::exp(next.log_p[row]);
+            } else {
+                next.table.row(row).setZero();
+                next.log_p[row] = 0;
+                next.mass[row] = 0;
+            }
+        }
+    next.base = 0;
+    for (Index c = 0; c < C * K; ++c) next.base -= next.mass[c] * next.log_p[c];
+    return next;
+}
+
+/// Draws `samples` label configurations of the picks from their joint: table rows are the
+/// normalised per-member likelihoods, u = 1/M, H0 = -(1/M) sum_m ln p(yhat_m).
+template <class Scalar>
+BatchBaldJoint batch_bald_sample(const PredictionStack<Scalar>& s, const std::vector<Index>& picks, Index samples,
+                                 Rng& rng) {
     const Index T = s.members(), K = s.cols();
-    JointTable joint{Eigen::MatrixXd::Ones(T, samples), Eigen::VectorXd(samples)};
+    BatchBaldJoint joint;
+    joint.table.resize(samples, T);
+    joint.mass = Eigen::VectorXd::Constant(samples, 1.0 / static_cast<double>(samples));
+    joint.log_p.resize(samples);
     std::vector<Index> y(picks.size());
+    Eigen::VectorXd like(T);
     for (Index m = 0; m < samples; ++m) {
         const auto t = static_cast<Index>(rng.below(static_cast<std::uint64_t>(T)));
         for (std::size_t i = 0; i < picks.size(); ++i) {
@@ -110,13 +221,40 @@ JointTable sample_joint(const PredictionStack<Scalar>& s, const std::vector<Inde
         }
         for (Index tt = 0; tt < T; ++tt) {
             double prod = 1;
-            for (std::size_t i = 0; i < picks.size(); ++i)
-                prod *= static_cast<double>(s(tt, picks[i], y[i]));
-            joint.table(tt, m) = prod;
+            for (std::size_t i = 0; i < picks.size(); ++i) prod *= static_cast<double>(s(tt, picks[i], y[i]));
+            like[tt] = prod;
         }
-        // p(yhat_m) > 0: member t gave every drawn label positive probability.
-        joint.weight[m] = 1.0 / (static_cast<double>(samples) * joint.table.col(m).mean());
+        double total = like.sum();
+        double log_scale = 0;
+        if (!(total >= std::numeric_limits<double>::min() * static_cast<double>(T))) {
+            // The products underflowed (or are 0): redo them as logs, scaled by the largest.
+            for (Index tt = 0; tt < T; ++tt) {
+                double l = 0;
+                for (std::size_t i = 0; i < picks.size(); ++i) {
+                    const double pk = static_cast<double>(s(tt, picks[i], y[i]));
+                    l += pk > 0 ? std::log(pk) : -std::numeric_limits<double>::infinity();
+                }
+                like[tt] = l;
+            }
+            log_scale = like.maxCoeff();
+            if (std::isfinite(log_scale)) {
+                for (Index tt = 0; tt < T; ++tt) like[tt] = std::exp(like[tt] - log_scale);
+                total = like.sum();
+            } else {
+                total = 0;  // only with the value checks off: no member gave the draw mass
+            }
+        }
+        if (total > 0 && std::isfinite(total)) {
+            joint.table.row(m) = like.transpose() / total;
+            joint.log_p[m] = log_scale + std::log(total / static_cast<double>(T));
+        } else {
+            joint.table.row(m).setZero();
+            joint.log_p[m] = 0;
+            joint.mass[m] = 0;
+        }
     }
+    joint.base = 0;
+    for (Index m = 0; m < samples; ++m) joint.base -= joint.mass[m] * joint.log_p[m];
     return joint;
 }
 
@@ -128,15 +266,21 @@ JointTable sample_joint(const PredictionStack<Scalar>& s, const std::vector<Inde
 ///
 /// With b = 1, or while exact, it equals a brute-force evaluation of the greedy criterion; its
 /// first pick is the top of bald(). Labeled indices (options.labeled) are never picked.
+/// `stats`, if given, receives the evaluated-candidate count and configurations of every pick.
 ///
-/// Cost per pick: O(N C T K) for C = min(K^(n-1), max_configurations) exact configurations or
-/// M samples. Memory: the inputs plus a T x C table, N doubles, and one tile of about 8 MB
-/// per worker thread (O(T C + N + threads C K tile)), never an N x C matrix.
+/// Cost per pick: O(E C T K) for E evaluated candidates (all of them without lazy greedy) and
+/// C = min(K^(n-1), max_configurations) exact configurations or M samples; C K logarithms per
+/// candidate and the (C x T)(T x K) product are the whole cost. Memory: the inputs plus at most
+/// C x T doubles for the table, C x T floats for its screening copy and C/K x T doubles for the
+/// previous table while extending, about 60 bytes per pool row, and per worker thread a group's
+/// buffers of at most 2^16 floats of probabilities, 2^16 floats and 2^16 doubles of products
+/// (about 1 MB): O(T C + N + threads 2^16), never an N x C matrix.
 ///
 /// Throws invalid_input for a bad stack (member and row named), b < 0 or larger than the
 /// unlabeled pool, bad labeled indices, or max_configurations / samples < 1.
 template <class Scalar>
-Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldOptions& options = {}) {
+Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldOptions& options,
+                     BatchBaldStats* stats) {
     constexpr const char* fn = "batch_bald";
     if (options.max_configurations < 1)
         detail::fail(fn, "options max_configurations must be >= 1, got ", options.max_configurations);
@@ -145,6 +289,7 @@ Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldO
     auto excluded = detail::index_mask(fn, "labeled", options.labeled, N);
     detail::check_budget(fn, "b", b, N - static_cast<Index>(options.labeled.size()));
     detail::check_stack(fn, s, options.checks);
+    if (stats) *stats = BatchBaldStats{};
 
     // E_w H(y | w) per sample, in double.
     std::vector<double> conditional(static_cast<std::size_t>(N));
@@ -157,47 +302,144 @@ Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldO
             }
         conditional[static_cast<std::size_t>(i)] = h / static_cast<double>(T);
     });
+    const auto cond = [&](Index i) { return conditional[static_cast<std::size_t>(i)]; };
 
     Selection result;
-    detail::JointTable joint{Eigen::MatrixXd::Ones(T, 1), Eigen::VectorXd::Ones(1)};
+    detail::BatchBaldJoint joint = detail::batch_bald_start(T);
     bool exact = true;
     double picked_conditional = 0;
     Rng rng(options.seed);
-    std::vector<Index> candidates;
-    std::vector<double> entropy;
+
+    // Lazy greedy: a max-heap of (bound, index), ties to the lowest index. A NaN gain (only
+    // with the value checks off) becomes -inf so the heap order stays strict.
+    struct Bound {
+        double gain;
+        Index i;
+    };
+    const auto lower = [](const Bound& x, const Bound& y) { return x.gain < y.gain || (x.gain == y.gain && x.i > y.i); };
+    // Gains within 1e-12 (relative) of the best are ties, won by the lowest index: copies of a
+    // sample have equal gains, whichever rounding the blocked product gave each of them.
+    const auto tie_floor = [](double best) { return std::isfinite(best) ? best - 1e-12 * (1 + std::abs(best)) : best; };
+    std::vector<Bound> heap, fresh;
+    std::vector<Index> candidates, round, near;
+    std::vector<double> terms;
+    Eigen::MatrixXf table_float;
+    Eigen::VectorXd z;  // z_t = -sum_c u_c ln p(c) W(c, t): weights of the rows' sums, see below
+    // Gains of `rows` into `terms`: screened (r and h in float: twice the GEMM rate and four
+    // times the log rate of double) or precise (all in double).
+    const auto evaluate = [&](const std::vector<Index>& rows, bool precise) {
+        terms.resize(rows.size());
+        const Index n = static_cast<Index>(rows.size());
+        if (precise)
+            detail::batch_bald_terms<double>(s, joint.table, joint.mass, rows.data(), n, terms.data());
+        else
+            detail::batch_bald_terms<float>(s, table_float, joint.mass, rows.data(), n, terms.data());
+        for (std::size_t j = 0; j < rows.size(); ++j) {
+            // H(y_picked, y_x) - H0 = sum_c u_c h(r_c) + sum_c v_c (sum_y r_cy - 1), v_c = -u_c ln p(c).
+            // The second term is 0 for rows summing to 1; kept so that rows off by the checks'
+            // tolerance (or float rounding) give the plain formula's value.
+            double correction = 0;
+            for (Index t = 0; t < T; ++t) {
+                double row_sum = -1;
+                for (Index y = 0; y < K; ++y) row_sum += static_cast<double>(s(t, rows[j], y));
+                correction += z[t] * row_sum;
+            }
+            terms[j] += correction - cond(rows[j]);  // the gain
+            if (std::isnan(terms[j])) terms[j] = -std::numeric_limits<double>::infinity();
+        }
+    };
+    // Screened gains are within about 1e-6 of the precise ones (r, h in [0, 1] and [0, ln K],
+    // float rounding, double sums; the tests measure it); `screen_slack` is far above that, so
+    // every candidate that can win in double is re-evaluated in double, and the pick (with its
+    // objective) is exactly the all-double greedy pick.
+    const auto screen_slack = [](double best) { return std::isfinite(best) ? 1e-4 * (1 + std::abs(best)) : 0.0; };
+
     for (Index step = 0; step < b; ++step) {
-        candidates.clear();
-        for (Index i = 0; i < N; ++i)
-            if (!excluded[static_cast<std::size_t>(i)]) candidates.push_back(i);
-        detail::joint_entropies(s, joint, candidates, entropy);
-        std::size_t best = 0;
-        for (std::size_t j = 1; j < candidates.size(); ++j)
-            if (entropy[j] - conditional[static_cast<std::size_t>(candidates[j])] >
-                entropy[best] - conditional[static_cast<std::size_t>(candidates[best])])
-                best = j;
-        const Index pick = candidates[best];
-        picked_conditional += conditional[static_cast<std::size_t>(pick)];
+        z = joint.table.transpose() * (joint.mass.array() * joint.log_p.array()).matrix() * -1.0;
+        table_float = joint.table.cast<float>();
+        Index evaluated = 0;
+        double best = -std::numeric_limits<double>::infinity();
+        fresh.clear();
+        if (step == 0 || !options.lazy) {
+            candidates.clear();
+            for (Index i = 0; i < N; ++i)
+                if (!excluded[static_cast<std::size_t>(i)]) candidates.push_back(i);
+            evaluate(candidates, false);
+            evaluated = static_cast<Index>(candidates.size());
+            for (std::size_t j = 0; j < candidates.size(); ++j) {
+                best = std::max(best, terms[j]);
+                fresh.push_back({terms[j], candidates[j]});
+            }
+        } else {
+            // Rounds of a fixed size (never thread-dependent): the picks are the same on any
+            // thread count. A bound within the screening slack of the best fresh gain is still
+            // evaluated, so neither rounding nor screening can hide a candidate that wins.
+            const Index C = joint.table.rows();
+            const Index round_size = std::max<Index>(8, 4 * detail::batch_bald_group(C, T, K));
+            while (!heap.empty()) {
+                round.clear();
+                while (!heap.empty() && static_cast<Index>(round.size()) < round_size &&
+                       (fresh.empty() || heap.front().gain >= best - screen_slack(best))) {
+                    round.push_back(heap.front().i);
+                    std::pop_heap(heap.begin(), heap.end(), lower);
+                    heap.pop_back();
+                }
+                if (round.empty()) break;
+                evaluate(round, false);
+                evaluated += static_cast<Index>(round.size());
+                for (std::size_t j = 0; j < round.size(); ++j) {
+                    best = std::max(best, terms[j]);
+                    fresh.push_back({terms[j], round[j]});
+                }
+            }
+        }
+        // Decide in double among the screened candidates near the best.
+        std::sort(fresh.begin(), fresh.end(), [](const Bound& x, const Bound& y) { return x.i < y.i; });
+        near.clear();
+        std::vector<std::size_t> near_at;
+        for (std::size_t j = 0; j < fresh.size(); ++j)
+            if (fresh[j].gain >= best - screen_slack(best)) near.push_back(fresh[j].i), near_at.push_back(j);
+        evaluate(near, true);
+        const double best_precise = *std::max_element(terms.begin(), terms.end());
+        Index pick = -1;
+        double pick_gain = 0;
+        for (std::size_t j = 0; j < near.size(); ++j) {
+            fresh[near_at[j]].gain = terms[j];
+            if (pick < 0 && terms[j] >= tie_floor(best_precise)) pick = near[j], pick_gain = terms[j];
+        }
+        if (options.lazy) {
+            if (step == 0) heap.clear();
+            for (const Bound& f : fresh)
+                if (f.i != pick) heap.push_back(f);
+            std::make_heap(heap.begin(), heap.end(), lower);
+        }
+        if (stats) {
+            stats->evaluated.push_back(evaluated);
+            stats->decided.push_back(static_cast<Index>(near.size()));
+            stats->configurations.push_back(joint.table.rows());
+            stats->exact.push_back(exact ? 1 : 0);
+        }
+        picked_conditional += cond(pick);
         result.indices.push_back(pick);
-        result.objective.push_back(entropy[best] - picked_conditional);
+        result.objective.push_back(joint.base + (pick_gain + cond(pick)) - picked_conditional);
         excluded[static_cast<std::size_t>(pick)] = 1;
         if (step + 1 == b) break;
 
-        const Index C = joint.table.cols();
+        const Index C = joint.table.rows();
         if (exact && C * K <= options.max_configurations) {
-            // Extend every configuration by the new pick's K labels.
-            Eigen::MatrixXd next(T, C * K);
-            for (Index c = 0; c < C; ++c)
-                for (Index y = 0; y < K; ++y)
-                    for (Index t = 0; t < T; ++t)
-                        next(t, c * K + y) = joint.table(t, c) * static_cast<double>(s(t, pick, y));
-            joint.table = std::move(next);
-            joint.weight = Eigen::VectorXd::Ones(C * K);
+            joint = detail::batch_bald_extend(s, joint, pick);
         } else {
             exact = false;
-            joint = detail::sample_joint(s, result.indices, options.samples, rng);
+            joint = detail::batch_bald_sample(s, result.indices, options.samples, rng);
         }
     }
     return result;
+}
+
+/// batch_bald without statistics.
+template <class Scalar>
+Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldOptions& options = {}) {
+    return batch_bald(s, b, options, static_cast<BatchBaldStats*>(nullptr));
 }
 
 }  // namespace acquire
