@@ -37,9 +37,19 @@ void register_pool(Index n, Index k, Index d, Index b, bool with_explicit) {
         const auto& p = pool(n, k, d);
         acquire::BadgeOptions o;
         o.checks.values = false;
+        acquire::D2Stats stats;
+        o.stats = &stats;
         for (auto _ : state) benchmark::DoNotOptimize(acquire::badge(p.P, p.H, {}, b, o));
+        state.counters["skipped"] = double(stats.skipped) / double(stats.skipped + stats.distance_evaluations);
         state.counters["extra_MB"] = implicit_mb;
         state.counters["explicit_GB"] = explicit_gb;
+    })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+    benchmark::RegisterBenchmark(("reference/unpruned" + suffix).c_str(), [=](benchmark::State& state) {
+        const auto& p = pool(n, k, d);
+        acquire::BadgeOptions o;
+        o.checks.values = false;
+        o.prune = false;
+        for (auto _ : state) benchmark::DoNotOptimize(acquire::badge(p.P, p.H, {}, b, o));
     })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
     if (!with_explicit) return;
     benchmark::RegisterBenchmark(("reference/explicit" + suffix).c_str(), [=](benchmark::State& state) {

@@ -3,6 +3,8 @@
 #include <acquire/select/kmeans_pp.hpp>
 #include <acquire/synthetic.hpp>
 
+#include "d2_reference.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -90,4 +92,63 @@ TEMPLATE_TEST_CASE("kmeans_pp rejects bad input by name", "[kmeans_pp][checks]",
     REQUIRE_THROWS_WITH(acquire::kmeans_pp(X, 2, o), Contains("options first 1 is an initial center"));
     X(4, 1) = std::numeric_limits<T>::infinity();
     REQUIRE_THROWS_WITH(acquire::kmeans_pp(X, 2), Contains("X row 4 column 1 is inf"));
+}
+
+TEMPLATE_TEST_CASE("kmeans_pp with pruning picks what computing every distance picks", "[kmeans_pp][prune]", float, double) {
+    using T = TestType;
+    acquire::synthetic::EmbeddingOptions eo;
+    eo.clusters = 12;
+    eo.spread = 0.2;
+    const auto X = acquire::synthetic::embeddings<T, Eigen::RowMajor>(700, 6, eo);
+    const Eigen::Matrix<T, -1, -1> col = X;
+    Index skipped = 0;
+    for (std::uint64_t seed = 0; seed < 40; ++seed) {
+        KMeansPPOptions o;
+        o.seed = seed;
+        if (seed % 3 == 1) {
+            o.initial.push_back(Index(seed));
+            o.initial.push_back(Index(seed + 300));
+        }
+        if (seed % 3 == 2) o.first = Index(seed * 7);
+        acquire::D2Stats stats;
+        o.stats = &stats;
+        const auto pruned = acquire::kmeans_pp(X, 60, o);
+        skipped += stats.skipped;
+        INFO("seed " << seed << ": the pre-pruning algorithm (tests/d2_reference.hpp) is the oracle");
+        const auto oracle = reference::kmeans_pp(X, 60, o);
+        REQUIRE(pruned.indices == oracle.indices);
+        for (std::size_t j = 0; j < 60; ++j) CHECK(pruned.objective[j] == Approx(oracle.objective[j]).epsilon(1e-12));
+        o.prune = false;
+        const auto unpruned = acquire::kmeans_pp(X, 60, o);
+        CHECK(stats.skipped == 0);
+        CHECK(unpruned.indices == pruned.indices);
+        CHECK(unpruned.objective == pruned.objective);
+        o.prune = true;
+        CHECK(acquire::kmeans_pp(col, 60, o).indices == oracle.indices);
+    }
+    INFO("clustered data: the triangle inequality rules out many distances");
+    CHECK(skipped > 40 * 60 * 700 / 4);
+}
+
+TEMPLATE_TEST_CASE("kmeans_pp pruning stays exact on far, tight clusters and duplicates", "[kmeans_pp][prune]", float, double) {
+    using T = TestType;
+    // Rows far from the origin with tiny offsets (large norms, small distances: the rounding
+    // bounds matter), a few exact duplicates, then picks until every row is taken.
+    const Index n = 120;
+    acquire::RowMatrix<T> X(n, 3);
+    acquire::Rng rng(5);
+    for (Index i = 0; i < n; ++i)
+        for (Index j = 0; j < 3; ++j) X(i, j) = T(1000 * (i % 4) + 1e-2 * rng.uniform());
+    X.row(7) = X.row(3);
+    X.row(9) = X.row(3);
+    for (std::uint64_t seed = 0; seed < 10; ++seed) {
+        KMeansPPOptions o;
+        o.seed = seed;
+        const auto pruned = acquire::kmeans_pp(X, n, o);
+        o.prune = false;
+        const auto unpruned = acquire::kmeans_pp(X, n, o);
+        CHECK(pruned.indices == unpruned.indices);
+        CHECK(pruned.objective == unpruned.objective);
+        CHECK(pruned.indices == reference::kmeans_pp(X, n, o).indices);
+    }
 }

@@ -10,12 +10,21 @@
 #include "acquire/core/random.hpp"
 #include "acquire/core/selection.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
 namespace acquire {
+
+/// Work counters of D^2 sampling (kmeans_pp, badge), filled when the options' `stats` points at one.
+struct D2Stats {
+    /// Point-to-center and center-to-center distances computed.
+    Index distance_evaluations = 0;
+    /// Point-to-new-center distances skipped by the triangle inequality.
+    Index skipped = 0;
+};
 
 struct KMeansPPOptions {
     /// Fixed initial centers (e.g. the labeled points): they count as centers from the start and
@@ -26,35 +35,181 @@ struct KMeansPPOptions {
     Index first = -1;
     /// Seed of the draws (acquire::Rng: the same picks on every platform and thread count).
     std::uint64_t seed = 0;
+    /// Skip distances the triangle inequality rules out. The picks are the same either way;
+    /// false computes every distance at every pick (the benchmark's reference).
+    bool prune = true;
+    /// If not null, receives the work counters.
+    D2Stats* stats = nullptr;
     /// checks.values: reject NaN/Inf rows (one O(N d) pass).
     CheckOptions checks;
 };
 
 namespace detail {
 
-/// D^2 sampling over n points. `dist2(c, out)` writes the squared distance of every point to
-/// point c into out (size n; it may run in parallel). Points with `blocked[i]` are never picked
-/// and left out of the potential. The draws are serial cumulative sums in double over the
-/// points in index order, so the picks do not depend on the thread count.
-template <class Dist2>
-Selection d2_sampling(Index n, const std::vector<char>& blocked, const std::vector<Index>& initial,
-                      Index first, Index b, std::uint64_t seed, Dist2&& dist2) {
-    std::vector<double> nearest(static_cast<std::size_t>(n), std::numeric_limits<double>::infinity());
-    std::vector<double> to_center(static_cast<std::size_t>(n));
-    std::vector<char> unavailable = blocked;
-    for (Index c : initial) unavailable[static_cast<std::size_t>(c)] = 1;
-    auto add_center = [&](Index c) {
-        dist2(c, to_center);
-        parallel_for(n, 4096, [&](Index i) {
-            const auto u = static_cast<std::size_t>(i);
-            nearest[u] = std::min(nearest[u], std::max(0.0, to_center[u]));
+/// Nearest-center distances of a set of rows under D^2 sampling, kept up to date one center at a
+/// time with triangle-inequality pruning. The rows are those of a `Space`, which knows how to
+/// copy a row out as a center (`point(i)`), the squared distance of listed rows to a center
+/// (`distances`: calls update(i, d) for the rows i of a block with needed(i), except where the
+/// space can tell without computing d that it would not be below nearest[i]; it returns how
+/// many it computed), and the error of its computed distances:
+///   - `relative()`: delta such that a computed point-to-row distance is within a factor
+///     (1 +- delta) of the exact one, plus an absolute error of at most
+///     `row_slack(i) + point_slack(c)` (the two error models of kmeans_pp and badge);
+///   - `center_lower(p, q)`: a lower bound on the exact squared distance between two centers;
+/// With T(x) = D(x)^2 (1 + 4 delta) + slack, a row x cannot get a computed distance to the new
+/// center c below its current one D(x)^2 when its nearest center a has d(a, c)^2 >= 4 T(x)
+/// (triangle inequality, d(x, c) >= d(a, c) - d(x, a), every rounding error bounded). Such rows
+/// are skipped, and the space may rule out more with cheaper bounds of its own: the nearest
+/// distances are those of computing everything, bit for bit.
+///
+/// The state of one shard of rows: an MPI layer runs one per rank and adds the same centers
+/// (each broadcast from the rank that owns its row, `point(i)`) in the same order.
+template <class Space>
+class D2Shard {
+public:
+    using Point = typename Space::Point;
+
+    /// `unavailable[i]`: row i is never drawn and its distance never needed (labeled rows,
+    /// initial centers, picks). Distances start at +Inf.
+    D2Shard(const Space& space, std::vector<char> unavailable, bool prune)
+        : space_(space), unavailable_(std::move(unavailable)), prune_(prune && space.relative() < 0.25),
+          nearest_(unavailable_.size(), std::numeric_limits<double>::infinity()), owner_(unavailable_.size(), -1) {
+        for (char x : unavailable_) available_ += !x;
+    }
+
+    Index rows() const { return static_cast<Index>(nearest_.size()); }
+    /// Squared distance of each row to its nearest center (valid for available rows and centers).
+    const std::vector<double>& nearest() const { return nearest_; }
+    bool unavailable(Index i) const { return unavailable_[static_cast<std::size_t>(i)] != 0; }
+    const D2Stats& stats() const { return stats_; }
+
+    /// Adds the center c; `row` is its row in this shard (it becomes unavailable, at distance 0)
+    /// or -1 when another shard holds it. Updates every available row that could move closer.
+    void add_center(const Point& c, Index row) {
+        if (row >= 0) {
+            available_ -= !unavailable_[static_cast<std::size_t>(row)];
+            unavailable_[static_cast<std::size_t>(row)] = 1;
+            nearest_[static_cast<std::size_t>(row)] = 0;  // exactly, whatever the rounding
+        }
+        lower_.resize(centers_.size());
+        for (std::size_t a = 0; a < centers_.size(); ++a) lower_[a] = space_.center_lower(centers_[a], c);
+        stats_.distance_evaluations += static_cast<Index>(centers_.size());
+        slack_ = std::max(slack_, space_.point_slack(c));
+        const Index id = static_cast<Index>(centers_.size());
+        const double grow = 1.0 + 4.0 * space_.relative();
+        const Index n = rows(), blocks = (n + block - 1) / block;
+        computed_.assign(static_cast<std::size_t>(blocks), 0);
+        parallel_for(blocks, 2, [&](Index j) {
+            const Index r0 = j * block, len = std::min(block, n - r0);
+            auto needed = [&](Index i) {
+                const auto u = static_cast<std::size_t>(i);
+                return !unavailable_[u] &&
+                       !(prune_ && owner_[u] >= 0 &&
+                         lower_[static_cast<std::size_t>(owner_[u])] >=
+                             4.0 * (grow * nearest_[u] + space_.row_slack(i) + slack_));
+            };
+            auto update = [&](Index i, double d) {
+                const auto u = static_cast<std::size_t>(i);
+                d = std::max(0.0, d);
+                if (d < nearest_[u]) {
+                    nearest_[u] = d;
+                    owner_[u] = id;
+                }
+            };
+            const Index full = space_.distances(c, r0, len, needed, prune_ ? nearest_.data() : nullptr, update);
+            computed_[static_cast<std::size_t>(j)] = full;
         });
-        nearest[static_cast<std::size_t>(c)] = 0;  // exactly, whatever the rounding
+        Index skipped = available_;
+        for (Index count : computed_) stats_.distance_evaluations += count;
+        for (Index count : computed_) skipped -= count;
+        stats_.skipped += skipped;
+        centers_.push_back(c);
+    }
+
+private:
+    static constexpr Index block = 4096;
+    const Space& space_;
+    std::vector<char> unavailable_;
+    bool prune_;
+    std::vector<double> nearest_;
+    std::vector<Index> owner_;  // position of the nearest center in centers_, -1 before any
+    std::vector<Point> centers_;
+    std::vector<double> lower_;  // lower bounds of d(center a, new center)^2
+    std::vector<Index> computed_;
+    double slack_ = 0;  // the largest point_slack of any center so far
+    Index available_ = 0;
+    D2Stats stats_;
+};
+
+/// Rows of X under the squared Euclidean distance, computed in Scalar as ||x - c||^2.
+template <class Derived>
+class EuclideanRows {
+public:
+    using Scalar = typename Derived::Scalar;
+
+    struct Point {
+        Eigen::Matrix<Scalar, 1, Eigen::Dynamic> x;
+        double n;  // |x|^2 as computed for the row
     };
-    for (Index c : initial) add_center(c);
+
+    explicit EuclideanRows(const Eigen::MatrixBase<Derived>& X)
+        : X_(X), norm2_(X.rowwise().squaredNorm().template cast<double>()), norm_(norm2_.cwiseSqrt()) {}
+
+    Point point(Index i) const { return {X_.row(i), norm2_[i]}; }
+    /// ||x - c||^2 sums d rounded squares of rounded differences: relative error <= (d + 3) eps.
+    double relative() const {
+        return static_cast<double>(X_.cols() + 3) * static_cast<double>(std::numeric_limits<Scalar>::epsilon());
+    }
+    double row_slack(Index) const { return 0; }
+    double point_slack(const Point&) const { return 0; }
+    double center_lower(const Point& p, const Point& q) const {
+        const double d2 = (p.x.template cast<double>() - q.x.template cast<double>()).squaredNorm();
+        return d2 * (1.0 - relative());
+    }
+    /// Rows ruled out by the reverse triangle inequality, ||x - c|| >= ||x| - |c||, are not
+    /// computed: (|x| - |c|)^2 - 8 delta (|x|^2 + |c|^2) >= D(x)^2 (1 + 4 delta) (the norms
+    /// have relative error <= delta, the distance's computed value >= (1 - delta) its exact one).
+    template <class Needed, class Update>
+    Index distances(const Point& c, Index r0, Index len, Needed&& needed, const double* nearest,
+                    Update&& update) const {
+        const double delta = relative(), cn = std::sqrt(c.n);
+        Index computed = 0;
+        for (Index i = r0; i < r0 + len; ++i) {
+            if (!needed(i)) continue;
+            const double gap = norm_[i] - cn;
+            if (nearest && gap * gap - 8.0 * delta * (norm2_[i] + c.n) >= nearest[i] * (1.0 + 4.0 * delta)) continue;
+            update(i, static_cast<double>((X_.row(i) - c.x).squaredNorm()));
+            ++computed;
+        }
+        return computed;
+    }
+
+private:
+    const Eigen::MatrixBase<Derived>& X_;
+    Eigen::VectorXd norm2_, norm_;
+};
+
+/// D^2 sampling (k-means++ seeding) over the rows of `space`. Rows with `blocked[i]` are never
+/// picked and left out of the potential; `initial` rows are centers from the start. The draws
+/// are serial cumulative sums in double over the rows in index order, so the picks do not depend
+/// on the thread count, nor on pruning.
+template <class Space>
+Selection d2_sampling(const Space& space, const std::vector<char>& blocked, const std::vector<Index>& initial,
+                      Index first, Index b, std::uint64_t seed, bool prune, D2Stats* stats) {
+    const Index n = static_cast<Index>(blocked.size());
+    D2Shard<Space> shard(space, blocked, prune);
+    for (Index c : initial) shard.add_center(space.point(c), c);
+    const std::vector<double>& nearest = shard.nearest();
+    auto potential = [&] {  // picks and initial centers are at exactly 0, so this is also the total
+        double sum = 0;     // mass of the available rows
+        for (Index i = 0; i < n; ++i)
+            if (!blocked[static_cast<std::size_t>(i)]) sum += nearest[static_cast<std::size_t>(i)];
+        return sum;
+    };
 
     Rng rng(seed);
     Selection result;
+    double total = potential();
     for (Index step = 0; step < b; ++step) {
         Index pick = -1;
         if (step == 0 && initial.empty()) {
@@ -63,41 +218,36 @@ Selection d2_sampling(Index n, const std::vector<char>& blocked, const std::vect
             } else {  // uniform over the available points
                 std::vector<Index> pool;
                 for (Index i = 0; i < n; ++i)
-                    if (!unavailable[static_cast<std::size_t>(i)]) pool.push_back(i);
+                    if (!shard.unavailable(i)) pool.push_back(i);
                 pick = pool[static_cast<std::size_t>(rng.below(pool.size()))];
             }
         } else {
-            double total = 0;
-            for (Index i = 0; i < n; ++i)
-                if (!unavailable[static_cast<std::size_t>(i)]) total += nearest[static_cast<std::size_t>(i)];
             if (total > 0) {
                 const double u = rng.uniform() * total;
                 double cumulative = 0;
                 for (Index i = 0; i < n && pick < 0; ++i) {
-                    const double w = unavailable[static_cast<std::size_t>(i)] ? 0.0 : nearest[static_cast<std::size_t>(i)];
+                    const double w = shard.unavailable(i) ? 0.0 : nearest[static_cast<std::size_t>(i)];
                     if (w <= 0) continue;
                     cumulative += w;
                     if (u < cumulative) pick = i;
                 }
                 // Rounding can leave u at the very top: take the last point with weight.
                 for (Index i = n - 1; i >= 0 && pick < 0; --i)
-                    if (!unavailable[static_cast<std::size_t>(i)] && nearest[static_cast<std::size_t>(i)] > 0) pick = i;
+                    if (!shard.unavailable(i) && nearest[static_cast<std::size_t>(i)] > 0) pick = i;
             }
             if (pick < 0)  // every available point sits on a center: the lowest index
                 for (Index i = 0; i < n && pick < 0; ++i)
-                    if (!unavailable[static_cast<std::size_t>(i)]) pick = i;
+                    if (!shard.unavailable(i)) pick = i;
         }
         // Unreachable (b never exceeds the available points), but it keeps the index below
         // provably in range.
         if (pick < 0 || pick >= n) fail("d2_sampling", "no point left to pick at step ", step);
-        unavailable[static_cast<std::size_t>(pick)] = 1;
-        add_center(pick);
+        shard.add_center(space.point(pick), pick);
         result.indices.push_back(pick);
-        double potential = 0;
-        for (Index i = 0; i < n; ++i)
-            if (!blocked[static_cast<std::size_t>(i)]) potential += nearest[static_cast<std::size_t>(i)];
-        result.objective.push_back(potential);
+        total = potential();
+        result.objective.push_back(total);
     }
+    if (stats) *stats = shard.stats();
     return result;
 }
 
@@ -128,13 +278,9 @@ Selection kmeans_pp(const Eigen::MatrixBase<Derived>& X, Index b, const KMeansPP
     detail::check_tolerance(fn, options.checks);
     if (options.checks.values) detail::check_finite(fn, "X", X);
     const std::vector<char> blocked(static_cast<std::size_t>(n), 0);
-    return detail::d2_sampling(n, blocked, options.initial, options.first, b, options.seed,
-                               [&](Index c, std::vector<double>& out) {
-                                   detail::parallel_for(n, 1024, [&](Index i) {
-                                       out[static_cast<std::size_t>(i)] =
-                                           static_cast<double>((X.row(i) - X.row(c)).squaredNorm());
-                                   });
-                               });
+    const detail::EuclideanRows<Derived> space(X);
+    return detail::d2_sampling(space, blocked, options.initial, options.first, b, options.seed, options.prune,
+                               options.stats);
 }
 
 }  // namespace acquire
