@@ -70,6 +70,31 @@ void register_pool(Index n, Index k, Index d, Index b, bool with_explicit) {
 
 }  // namespace
 
+// k-means++ seeding on clustered embeddings: pruned against every distance at every pick.
+void register_kmeans_pp(Index n, Index d, Index b) {
+    const std::string suffix = "/n:" + std::to_string(n) + "/d:" + std::to_string(d) + "/b:" + std::to_string(b);
+    auto X = [=]() -> const Rows& {
+        return acquire_bench::Fixture::get<Rows>(acquire_bench::key({n, d}, "kmeans_pp"), [=] {
+            return acquire::synthetic::embeddings<float, Eigen::RowMajor>(n, d);
+        });
+    };
+    for (bool prune : {true, false})
+        benchmark::RegisterBenchmark(((prune ? "kmeans_pp" : "reference/kmeans_pp_unpruned") + suffix).c_str(),
+                                     [=](benchmark::State& state) {
+                                         acquire::KMeansPPOptions o;
+                                         o.checks.values = false;
+                                         o.prune = prune;
+                                         acquire::D2Stats stats;
+                                         o.stats = &stats;
+                                         for (auto _ : state) benchmark::DoNotOptimize(acquire::kmeans_pp(X(), b, o));
+                                         state.counters["skipped"] =
+                                             double(stats.skipped) / double(stats.skipped + stats.distance_evaluations);
+                                     })
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime()
+            ->Iterations(1);
+}
+
 int main(int argc, char** argv) {
     acquire_bench::Args args(argc, argv);
     const auto n = args.value("n", 20000, 300);
@@ -79,6 +104,7 @@ int main(int argc, char** argv) {
     const auto big = args.value("big", 1, 0);
     args.check_all_used();
     register_pool(n, k, d, b, true);
+    register_kmeans_pp(n, d, b);
     if (big) register_pool(50000, 1000, 2048, 20, false);
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();

@@ -118,7 +118,7 @@ public:
                 const Index i = rest[k];
                 // The rows left are scattered through H: fetch two ahead, so memory latency
                 // overlaps the arithmetic.
-                if (k + 2 < rest.size()) prefetch_row(rest[k + 2]);
+                if (k + 2 < rest.size()) prefetch_row(H_, rest[k + 2]);
                 update(i, combine(i, c, ac[i - r0], H_.row(i).dot(c.h)));
             }
         }
@@ -126,17 +126,6 @@ public:
     }
 
 private:
-    void prefetch_row(Index i) const {
-#if defined(__GNUC__)
-        if constexpr (bool(DerivedH::IsRowMajor) && bool(DerivedH::Flags & Eigen::DirectAccessBit)) {
-            if (H_.derived().innerStride() != 1) return;
-            const char* row = reinterpret_cast<const char*>(H_.derived().data() + i * H_.derived().outerStride());
-            for (Index byte = 0; byte < H_.cols() * Index(sizeof(Scalar)); byte += 64) __builtin_prefetch(row + byte);
-        }
-#else
-        (void)i;
-#endif
-    }
     double combine(Index i, const Point& c, double ac, Scalar hc) const {
         return norm2_[i] + c.n - 2.0 * ac * static_cast<double>(hc);
     }

@@ -141,6 +141,24 @@ private:
     D2Stats stats_;
 };
 
+/// Asks for row i of X ahead of its use (row-major, unit inner stride; otherwise nothing): rows
+/// left after pruning are scattered, and fetching two ahead overlaps memory latency with the
+/// arithmetic.
+template <class Derived>
+void prefetch_row(const Eigen::MatrixBase<Derived>& X, Index i) {
+#if defined(__GNUC__)
+    if constexpr (bool(Derived::IsRowMajor) && bool(Derived::Flags & Eigen::DirectAccessBit)) {
+        if (X.derived().innerStride() != 1) return;
+        const char* row = reinterpret_cast<const char*>(X.derived().data() + i * X.derived().outerStride());
+        for (Index byte = 0; byte < X.cols() * Index(sizeof(typename Derived::Scalar)); byte += 64)
+            __builtin_prefetch(row + byte);
+    }
+#else
+    (void)X;
+    (void)i;
+#endif
+}
+
 /// Rows of X under the squared Euclidean distance, computed in Scalar as ||x - c||^2.
 template <class Derived>
 class EuclideanRows {
@@ -173,15 +191,20 @@ public:
     Index distances(const Point& c, Index r0, Index len, Needed&& needed, const double* nearest,
                     Update&& update) const {
         const double delta = relative(), cn = std::sqrt(c.n);
-        Index computed = 0;
+        thread_local std::vector<Index> rest_tls;
+        std::vector<Index>& rest = rest_tls;
+        rest.clear();
         for (Index i = r0; i < r0 + len; ++i) {
             if (!needed(i)) continue;
             const double gap = norm_[i] - cn;
             if (nearest && gap * gap - 8.0 * delta * (norm2_[i] + c.n) >= nearest[i] * (1.0 + 4.0 * delta)) continue;
-            update(i, static_cast<double>((X_.row(i) - c.x).squaredNorm()));
-            ++computed;
+            rest.push_back(i);
         }
-        return computed;
+        for (std::size_t k = 0; k < rest.size(); ++k) {
+            if (k + 2 < rest.size()) prefetch_row(X_, rest[k + 2]);
+            update(rest[k], static_cast<double>((X_.row(rest[k]) - c.x).squaredNorm()));
+        }
+        return static_cast<Index>(rest.size());
     }
 
 private:
