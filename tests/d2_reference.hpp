@@ -1,5 +1,6 @@
-// The D^2 sampling of kmeans_pp and badge as they were before pruning (one full distance pass
-// per pick): the oracle the pruned versions must match pick for pick.
+// The D^2 sampling of kmeans_pp and badge written the plain way (every distance at every pick,
+// the exponential race over every row with its key in full): the oracle the pruned versions
+// must match pick for pick.
 #pragma once
 
 #include <acquire/select/badge.hpp>
@@ -10,8 +11,8 @@ using acquire::Index;
 using acquire::Selection;
 using acquire::detail::parallel_for;
 using acquire::detail::fail;
-using acquire::Rng;
 
+/// D^2 sampling the plain way: every distance at every pick, every race key in full.
 template <class Dist2>
 Selection d2_sampling(Index n, const std::vector<char>& blocked, const std::vector<Index>& initial,
                       Index first, Index b, std::uint64_t seed, Dist2&& dist2) {
@@ -21,51 +22,35 @@ Selection d2_sampling(Index n, const std::vector<char>& blocked, const std::vect
     for (Index c : initial) unavailable[static_cast<std::size_t>(c)] = 1;
     auto add_center = [&](Index c) {
         dist2(c, to_center);
-        parallel_for(n, 4096, [&](Index i) {
+        for (Index i = 0; i < n; ++i) {
             const auto u = static_cast<std::size_t>(i);
             nearest[u] = std::min(nearest[u], std::max(0.0, to_center[u]));
-        });
-        nearest[static_cast<std::size_t>(c)] = 0;  // exactly, whatever the rounding
+        }
+        nearest[static_cast<std::size_t>(c)] = 0;
     };
     for (Index c : initial) add_center(c);
-
-    Rng rng(seed);
     Selection result;
     for (Index step = 0; step < b; ++step) {
         Index pick = -1;
-        if (step == 0 && initial.empty()) {
-            if (first >= 0) {
-                pick = first;
-            } else {  // uniform over the available points
-                std::vector<Index> pool;
-                for (Index i = 0; i < n; ++i)
-                    if (!unavailable[static_cast<std::size_t>(i)]) pool.push_back(i);
-                pick = pool[static_cast<std::size_t>(rng.below(pool.size()))];
-            }
+        if (step == 0 && initial.empty() && first >= 0) {
+            pick = first;
         } else {
-            double total = 0;
-            for (Index i = 0; i < n; ++i)
-                if (!unavailable[static_cast<std::size_t>(i)]) total += nearest[static_cast<std::size_t>(i)];
-            if (total > 0) {
-                const double u = rng.uniform() * total;
-                double cumulative = 0;
-                for (Index i = 0; i < n && pick < 0; ++i) {
-                    const double w = unavailable[static_cast<std::size_t>(i)] ? 0.0 : nearest[static_cast<std::size_t>(i)];
-                    if (w <= 0) continue;
-                    cumulative += w;
-                    if (u < cumulative) pick = i;
+            const bool weighted = step > 0 || !initial.empty();
+            double best = std::numeric_limits<double>::infinity();
+            for (Index i = 0; i < n; ++i) {
+                const auto u = static_cast<std::size_t>(i);
+                const double w = weighted ? nearest[u] : 1.0;
+                if (unavailable[u] || !(w > 0)) continue;
+                const double ratio = acquire::detail::race_key(seed, std::uint64_t(step), std::uint64_t(i)) / w;
+                if (pick < 0 || ratio < best) {
+                    best = ratio;
+                    pick = i;
                 }
-                // Rounding can leave u at the very top: take the last point with weight.
-                for (Index i = n - 1; i >= 0 && pick < 0; --i)
-                    if (!unavailable[static_cast<std::size_t>(i)] && nearest[static_cast<std::size_t>(i)] > 0) pick = i;
             }
-            if (pick < 0)  // every available point sits on a center: the lowest index
-                for (Index i = 0; i < n && pick < 0; ++i)
-                    if (!unavailable[static_cast<std::size_t>(i)]) pick = i;
+            for (Index i = 0; i < n && pick < 0; ++i)
+                if (!unavailable[static_cast<std::size_t>(i)]) pick = i;
         }
-        // Unreachable (b never exceeds the available points), but it keeps the index below
-        // provably in range.
-        if (pick < 0 || pick >= n) fail("d2_sampling", "no point left to pick at step ", step);
+        if (pick < 0) fail("reference::d2_sampling", "no point left at step ", step);
         unavailable[static_cast<std::size_t>(pick)] = 1;
         add_center(pick);
         result.indices.push_back(pick);
@@ -76,7 +61,6 @@ Selection d2_sampling(Index n, const std::vector<char>& blocked, const std::vect
     }
     return result;
 }
-
 
 template <class Derived>
 Selection kmeans_pp(const Eigen::MatrixBase<Derived>& X, Index b, const acquire::KMeansPPOptions& options = {}) {

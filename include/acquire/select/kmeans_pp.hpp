@@ -46,6 +46,27 @@ struct KMeansPPOptions {
 
 namespace detail {
 
+/// One shard's answer to a D^2 draw: the smallest key / D^2 over its available rows with
+/// D^2 > 0 and that row (global index; -1 if none), and its lowest available row (-1 if none),
+/// taken when no row anywhere has D^2 > 0. Shards combine by the smallest (ratio, row) and the
+/// smallest lowest row.
+struct D2Candidate {
+    double ratio = std::numeric_limits<double>::infinity();
+    Index row = -1;
+    Index lowest = -1;
+
+    /// The better of two answers (ties of ratio: lower row).
+    void merge(const D2Candidate& other) {
+        if (other.row >= 0 && (row < 0 || other.ratio < ratio || (other.ratio == ratio && other.row < row))) {
+            ratio = other.ratio;
+            row = other.row;
+        }
+        if (other.lowest >= 0 && (lowest < 0 || other.lowest < lowest)) lowest = other.lowest;
+    }
+    /// The row to pick: the race winner, else the lowest available row.
+    Index pick() const { return row >= 0 ? row : lowest; }
+};
+
 /// Nearest-center distances of a set of rows under D^2 sampling, kept up to date one center at a
 /// time with triangle-inequality pruning. The rows are those of a `Space`, which knows how to
 /// copy a row out as a center (`point(i)`), the squared distance of listed rows to a center
@@ -124,6 +145,55 @@ public:
         for (Index count : computed_) skipped -= count;
         stats_.skipped += skipped;
         centers_.push_back(c);
+    }
+
+    /// This shard's candidate for draw `step`: the exponential race, argmin key_i / D(i)^2 over
+    /// available rows with D(i)^2 > 0, key_i = race_key(seed, step, offset + i) (before the
+    /// first center, every available row has weight 1: a uniform draw). Exact D^2 sampling, and
+    /// the same winner however the rows are split into shards. Keys are only taken in full
+    /// (a log) where the bound -ln u >= 1 - u leaves the row a chance to win.
+    D2Candidate draw(std::uint64_t seed, Index step, Index offset) const {
+        const std::uint64_t stream = race_stream(seed, static_cast<std::uint64_t>(step));
+        const bool any_center = !centers_.empty();
+        const Index n = rows(), blocks = (n + block - 1) / block;
+        std::vector<D2Candidate> found(static_cast<std::size_t>(blocks));
+        parallel_for(blocks, 2, [&](Index j) {
+            const Index r0 = j * block, len = std::min(block, n - r0);
+            thread_local std::vector<double> u_tls;
+            std::vector<double>& u = u_tls;
+            u.resize(static_cast<std::size_t>(len));
+            // Branch-free, so the compiler can vectorise it.
+            for (Index i = 0; i < len; ++i)
+                u[static_cast<std::size_t>(i)] = race_uniform(stream, static_cast<std::uint64_t>(offset + r0 + i));
+            D2Candidate best;
+            for (Index i = r0; i < r0 + len; ++i) {
+                const auto q = static_cast<std::size_t>(i);
+                if (unavailable_[q]) continue;
+                if (best.lowest < 0) best.lowest = offset + i;
+                const double w = any_center ? nearest_[q] : 1.0;
+                if (!(w > 0)) continue;
+                const double ui = u[static_cast<std::size_t>(i - r0)];
+                // -ln u >= 1 - u: a lower bound of this row's ratio, with room for rounding.
+                if (best.row >= 0 && (1.0 - ui) * (1.0 - 1e-9) > best.ratio * w) continue;
+                const double ratio = -std::log(ui) / w;
+                if (best.row < 0 || ratio < best.ratio) {
+                    best.ratio = ratio;
+                    best.row = offset + i;
+                }
+            }
+            found[static_cast<std::size_t>(j)] = best;
+        });
+        D2Candidate result;
+        for (const auto& f : found) result.merge(f);
+        return result;
+    }
+
+    /// The potential: sum of D(i)^2 over the rows not in `excluded`, in index order.
+    double potential(const std::vector<char>& excluded) const {
+        double sum = 0;
+        for (std::size_t i = 0; i < nearest_.size(); ++i)
+            if (!excluded[i]) sum += nearest_[i];
+        return sum;
     }
 
 private:
@@ -212,63 +282,26 @@ private:
     Eigen::VectorXd norm2_, norm_;
 };
 
-/// D^2 sampling (k-means++ seeding) over the rows of `space`. Rows with `blocked[i]` are never
-/// picked and left out of the potential; `initial` rows are centers from the start. The draws
-/// are serial cumulative sums in double over the rows in index order, so the picks do not depend
-/// on the thread count, nor on pruning.
+/// D^2 sampling (k-means++ seeding) over the rows of `space`, drawn by exponential races
+/// (D2Shard::draw). Rows with `blocked[i]` are never picked and left out of the potential;
+/// `initial` rows are centers from the start; `first` >= 0 is the first pick. The picks depend
+/// only on the input and the seed: not on the thread count, pruning, nor (in an MPI layer made
+/// of one D2Shard per rank) on how the rows are split.
 template <class Space>
 Selection d2_sampling(const Space& space, const std::vector<char>& blocked, const std::vector<Index>& initial,
                       Index first, Index b, std::uint64_t seed, bool prune, D2Stats* stats) {
     const Index n = static_cast<Index>(blocked.size());
     D2Shard<Space> shard(space, blocked, prune);
     for (Index c : initial) shard.add_center(space.point(c), c);
-    const std::vector<double>& nearest = shard.nearest();
-    auto potential = [&] {  // picks and initial centers are at exactly 0, so this is also the total
-        double sum = 0;     // mass of the available rows
-        for (Index i = 0; i < n; ++i)
-            if (!blocked[static_cast<std::size_t>(i)]) sum += nearest[static_cast<std::size_t>(i)];
-        return sum;
-    };
-
-    Rng rng(seed);
     Selection result;
-    double total = potential();
     for (Index step = 0; step < b; ++step) {
-        Index pick = -1;
-        if (step == 0 && initial.empty()) {
-            if (first >= 0) {
-                pick = first;
-            } else {  // uniform over the available points
-                std::vector<Index> pool;
-                for (Index i = 0; i < n; ++i)
-                    if (!shard.unavailable(i)) pool.push_back(i);
-                pick = pool[static_cast<std::size_t>(rng.below(pool.size()))];
-            }
-        } else {
-            if (total > 0) {
-                const double u = rng.uniform() * total;
-                double cumulative = 0;
-                for (Index i = 0; i < n && pick < 0; ++i) {
-                    const double w = shard.unavailable(i) ? 0.0 : nearest[static_cast<std::size_t>(i)];
-                    if (w <= 0) continue;
-                    cumulative += w;
-                    if (u < cumulative) pick = i;
-                }
-                // Rounding can leave u at the very top: take the last point with weight.
-                for (Index i = n - 1; i >= 0 && pick < 0; --i)
-                    if (!shard.unavailable(i) && nearest[static_cast<std::size_t>(i)] > 0) pick = i;
-            }
-            if (pick < 0)  // every available point sits on a center: the lowest index
-                for (Index i = 0; i < n && pick < 0; ++i)
-                    if (!shard.unavailable(i)) pick = i;
-        }
+        const Index pick = step == 0 && initial.empty() && first >= 0 ? first : shard.draw(seed, step, 0).pick();
         // Unreachable (b never exceeds the available points), but it keeps the index below
         // provably in range.
         if (pick < 0 || pick >= n) fail("d2_sampling", "no point left to pick at step ", step);
         shard.add_center(space.point(pick), pick);
         result.indices.push_back(pick);
-        total = potential();
-        result.objective.push_back(total);
+        result.objective.push_back(shard.potential(blocked));
     }
     if (stats) *stats = shard.stats();
     return result;
