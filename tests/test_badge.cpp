@@ -1,5 +1,6 @@
 // BADGE: the implicit gradient-embedding distances give the picks of k-means++ on the
-// materialised embeddings; the first pick, gradient_embedding's values, invariants, bad inputs.
+// materialised embeddings; pruning against the plain algorithm; the D^2 draw (chi-square); the
+// first pick, gradient_embedding's values, invariants, bad inputs.
 #include <acquire/select/badge.hpp>
 #include <acquire/synthetic.hpp>
 
@@ -130,4 +131,39 @@ TEMPLATE_TEST_CASE("badge pruning stays exact where the distance formula cancels
         CHECK(pruned.indices == unpruned.indices);
         CHECK(pruned.objective == unpruned.objective);
     }
+}
+
+TEST_CASE("badge draws the second pick with probability proportional to D^2 (chi-square)", "[badge]") {
+    // Four samples; the first pick is the largest gradient norm, the second is drawn with
+    // P(x) = ||g_x - g_first||^2 / sum. 20,000 fixed seeds; chi-square with 2 degrees of freedom
+    // must stay below 13.82, its 0.001 critical value.
+    Eigen::MatrixXd P(4, 2), H(4, 2);
+    P << 0.9, 0.1, 0.6, 0.4, 0.5, 0.5, 0.2, 0.8;
+    H << 1, 0, 0, 1, 1, 1, 2, 0.5;
+    const auto G = acquire::gradient_embedding(P, H);
+    Index first = 0;
+    for (Index i = 1; i < 4; ++i)
+        if (G.row(i).squaredNorm() > G.row(first).squaredNorm()) first = i;
+    std::vector<double> p;
+    std::vector<Index> rows;
+    double total = 0;
+    for (Index i = 0; i < 4; ++i)
+        if (i != first) {
+            rows.push_back(i);
+            p.push_back((G.row(i) - G.row(first)).squaredNorm());
+            total += p.back();
+        }
+    for (double& x : p) x /= total;
+    std::vector<int> counts(3, 0);
+    for (int seed = 0; seed < 20000; ++seed) {
+        acquire::BadgeOptions o;
+        o.seed = std::uint64_t(seed);
+        const auto sel = acquire::badge(P, H, {}, 2, o);
+        REQUIRE(sel.indices[0] == first);
+        ++counts[static_cast<std::size_t>(std::find(rows.begin(), rows.end(), sel.indices[1]) - rows.begin())];
+    }
+    double chi2 = 0;
+    for (std::size_t k = 0; k < 3; ++k) chi2 += (counts[k] - 20000 * p[k]) * (counts[k] - 20000 * p[k]) / (20000 * p[k]);
+    INFO("counts " << counts[0] << " " << counts[1] << " " << counts[2] << ", chi2 " << chi2);
+    CHECK(chi2 < 13.82);
 }

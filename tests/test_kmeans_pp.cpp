@@ -1,4 +1,5 @@
-// k-means++ seeding: D^2 sampling frequencies, the potential trace, initial centers, seeds,
+// k-means++ seeding: D^2 sampling frequencies (chi-square), pruning against the plain algorithm,
+// shards, the potential trace, initial centers, seeds,
 // layouts, thread counts, bad inputs.
 #include <acquire/select/kmeans_pp.hpp>
 #include <acquire/synthetic.hpp>
@@ -18,20 +19,88 @@ using acquire::Index;
 using acquire::KMeansPPOptions;
 using Catch::Contains;
 
-TEST_CASE("kmeans_pp draws with probability proportional to D^2", "[kmeans_pp]") {
-    Eigen::MatrixXd X(3, 1);
-    X << 0, 1, 2;  // from the first center 0: D^2 = 0, 1, 4, so P(1) = 0.2 and P(2) = 0.8
+namespace {
+
+/// Pearson's chi-square statistic of observed counts against expected probabilities.
+double chi_square(const std::vector<int>& observed, const std::vector<double>& p) {
+    double total = 0, chi2 = 0;
+    for (int o : observed) total += o;
+    for (std::size_t k = 0; k < p.size(); ++k) {
+        const double expected = total * p[k];
+        chi2 += (observed[k] - expected) * (observed[k] - expected) / expected;
+    }
+    return chi2;
+}
+
+}  // namespace
+
+TEST_CASE("kmeans_pp draws with probability proportional to D^2 (chi-square)", "[kmeans_pp]") {
+    // From the first center 0: D^2 = 0, 1, 4, 16, 25, so P = (1, 4, 16, 25) / 46 for rows 1..4.
+    // 20,000 seeds (fixed: the test is deterministic); chi-square with 3 degrees of freedom must
+    // stay below 16.27, its 0.001 critical value (a correct sampler fails 1 in 1000 seed sets).
+    Eigen::MatrixXd X(5, 1);
+    X << 0, 1, 2, 4, 5;
     KMeansPPOptions o;
     o.first = 0;
-    int twos = 0;
-    const int draws = 4000;
+    std::vector<int> counts(4, 0);
+    const int draws = 20000;
     for (int seed = 0; seed < draws; ++seed) {
         o.seed = std::uint64_t(seed);
         const auto sel = acquire::kmeans_pp(X, 2, o);
         REQUIRE(sel.indices[0] == 0);
-        twos += sel.indices[1] == 2;
+        ++counts[static_cast<std::size_t>(sel.indices[1] - 1)];
     }
-    CHECK(double(twos) / draws == Approx(0.8).margin(0.025));
+    const double chi2 = chi_square(counts, {1.0 / 46, 4.0 / 46, 16.0 / 46, 25.0 / 46});
+    INFO("counts " << counts[0] << " " << counts[1] << " " << counts[2] << " " << counts[3] << ", chi2 " << chi2);
+    CHECK(chi2 < 16.27);
+    INFO("a sampler that ignores D^2 fails it by far");
+    CHECK(chi_square(counts, {0.25, 0.25, 0.25, 0.25}) > 1000);
+}
+
+TEST_CASE("kmeans_pp: uniform first pick and second pick given the first (chi-square)", "[kmeans_pp]") {
+    // No fixed first pick: uniform over the 4 rows (3 dof, 0.001 critical value 16.27); then,
+    // given first pick 0, the second pick has P = (1, 9, 36) / 46 (2 dof, 13.82). Each pick of a
+    // run uses its own race keys, so the second pick is tested on the runs that started at 0.
+    Eigen::MatrixXd X(4, 1);
+    X << 0, 1, 3, 6;
+    std::vector<int> first(4, 0), second(3, 0);
+    for (int seed = 0; seed < 40000; ++seed) {
+        KMeansPPOptions o;
+        o.seed = std::uint64_t(seed);
+        const auto sel = acquire::kmeans_pp(X, 2, o);
+        ++first[static_cast<std::size_t>(sel.indices[0])];
+        if (sel.indices[0] == 0) ++second[static_cast<std::size_t>(sel.indices[1] - 1)];
+    }
+    CHECK(chi_square(first, {0.25, 0.25, 0.25, 0.25}) < 16.27);
+    CHECK(chi_square(second, {1.0 / 46, 9.0 / 46, 36.0 / 46}) < 13.82);
+}
+
+TEST_CASE("kmeans_pp: rows split into shards draw the same picks", "[kmeans_pp][shards]") {
+    // What an MPI layer does: one D2Shard per block of rows, the same centers added to each,
+    // candidates merged. The picks equal kmeans_pp's on the whole pool for every split.
+    using Rows = acquire::RowMatrix<double>;
+    const Rows X = acquire::synthetic::embeddings<double, Eigen::RowMajor>(300, 4);
+    for (Index split : {1, 77, 150, 299}) {
+        const Rows top = X.topRows(split), bottom = X.bottomRows(300 - split);
+        const acquire::detail::EuclideanRows<Rows> s0(top), s1(bottom);
+        acquire::detail::D2Shard<acquire::detail::EuclideanRows<Rows>> shard0(s0, std::vector<char>(std::size_t(split), 0), true);
+        acquire::detail::D2Shard<acquire::detail::EuclideanRows<Rows>> shard1(s1, std::vector<char>(std::size_t(300 - split), 0), true);
+        std::vector<Index> picks;
+        for (Index step = 0; step < 40; ++step) {
+            auto c = shard0.draw(9, step, 0);
+            c.merge(shard1.draw(9, step, split));
+            const Index pick = c.pick();
+            picks.push_back(pick);
+            // The shard holding the row provides the center's data; every shard adds it.
+            const auto point = pick < split ? s0.point(pick) : s1.point(pick - split);
+            shard0.add_center(point, pick < split ? pick : -1);
+            shard1.add_center(point, pick < split ? -1 : pick - split);
+        }
+        KMeansPPOptions o;
+        o.seed = 9;
+        INFO("split at " << split);
+        CHECK(picks == acquire::kmeans_pp(X, 40, o).indices);
+    }
 }
 
 TEMPLATE_TEST_CASE("kmeans_pp: potential trace, initial centers, invariants", "[kmeans_pp]", float, double) {
@@ -63,6 +132,7 @@ TEMPLATE_TEST_CASE("kmeans_pp: potential trace, initial centers, invariants", "[
     const Eigen::Matrix<T, -1, -1> col = X;
     CHECK(acquire::kmeans_pp(col, 30, o).indices == sel.indices);
     INFO("all points: b = N - |initial|, then duplicates of centers are taken lowest first");
+    CHECK(acquire::kmeans_pp(X, 397, o).indices == reference::kmeans_pp(X, 397, o).indices);
     CHECK(acquire::kmeans_pp(X, 397, o).size() == 397);
     Eigen::Matrix<T, -1, -1> same = Eigen::Matrix<T, -1, -1>::Ones(5, 2);
     KMeansPPOptions first;

@@ -8,7 +8,7 @@
 //
 // Never materialised: with a = p - e_yhat,
 //   ||g_i - g_j||^2 = ||a_i||^2 ||h_i||^2 + ||a_j||^2 ||h_j||^2 - 2 (a_i . a_j)(h_i . h_j),
-// so each pick costs two matrix-vector products (N x K and N x d) and memory stays O(N (K + d)).
+// so each pick costs at most one K-dot and one d-dot per row, and memory stays O(N (K + d)).
 #pragma once
 
 #include "acquire/core/error.hpp"
@@ -22,7 +22,8 @@
 namespace acquire {
 
 struct BadgeOptions {
-    /// Seed of the D^2 draws (acquire::Rng: the same picks on every platform and thread count).
+    /// Seed of the D^2 draws (race keys, as kmeans_pp: the same picks on every platform and
+    /// thread count).
     std::uint64_t seed = 0;
     /// Skip distances the triangle inequality rules out (see kmeans_pp). The picks are the same
     /// either way; false computes every distance at every pick.
@@ -169,8 +170,10 @@ RowMatrix<typename DerivedH::Scalar> gradient_embedding(const Eigen::MatrixBase<
 /// potential sum over unlabeled x of D(x)^2 after pick j.
 ///
 /// P: N x K probabilities (argmax ties: lowest class); H: N x d penultimate embeddings; both read
-/// in place, any layout. Time O(b N (K + d)); memory O(N (K + d)) (a double copy of P - e_yhat
-/// and a few N-vectors), never the N x K d matrix. Seeded with acquire::Rng.
+/// in place, any layout (row-major H is the fast one). Draws and pruning as kmeans_pp; pruning
+/// also skips h . h_c where n_x + n_c - 2 |a_x . a_c| |h_x| |h_c| (a lower bound of the distance)
+/// already reaches D(x)^2. Time O(b N (K + d)) in the worst case; memory O(N (K + d)) (a double
+/// copy of P - e_yhat and a few N-vectors), never the N x K d matrix.
 ///
 /// Throws invalid_input for shape mismatches, bad probabilities, non-finite H, bad labeled
 /// indices, and b < 0 or larger than the unlabeled pool.

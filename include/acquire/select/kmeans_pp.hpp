@@ -1,7 +1,7 @@
 // k-means++ seeding (Arthur & Vassilvitskii 2007) as a batch selector: D^2 sampling.
 //
 // Each pick is drawn with probability D(x)^2 / sum_y D(y)^2, D(x) the Euclidean distance from x
-// to its nearest center so far. Spread-out, density-aware batches; the seeding alone is
+// to its nearest center so far, by an exponential race (argmin of Exp(1) key / D(x)^2). Spread-out, density-aware batches; the seeding alone is
 // O(log b)-competitive with the optimal k-means potential in expectation.
 #pragma once
 
@@ -33,7 +33,8 @@ struct KMeansPPOptions {
     /// First pick when there is no initial center: -1 draws it uniformly with `seed`; otherwise
     /// that index (not in `initial`).
     Index first = -1;
-    /// Seed of the draws (acquire::Rng: the same picks on every platform and thread count).
+    /// Seed of the draws (race keys detail::race_key(seed, pick, row): the same picks on every
+    /// platform, thread count and, for an MPI layer, split of the rows).
     std::uint64_t seed = 0;
     /// Skip distances the triangle inequality rules out. The picks are the same either way;
     /// false computes every distance at every pick (the benchmark's reference).
@@ -315,8 +316,15 @@ Selection d2_sampling(const Space& space, const std::vector<char>& blocked, cons
 /// options.first or, with no initial centers, uniform; then P(x) = D(x)^2 / sum_y D(y)^2. If
 /// every remaining point sits on a center, the lowest remaining index is taken.
 ///
-/// Rows of X are read in place (any layout). O(b N d) time, O(N) extra memory. Seeded with
-/// acquire::Rng: the same picks on every platform and thread count.
+/// Draws: pick j is argmin over available x with D(x)^2 > 0 of race_key(seed, j, x) / D(x)^2
+/// (ties: lowest index), race_key ~ Exp(1) from a counter-based hash: exactly D^2 sampling, and
+/// the picks do not depend on the order or split in which the rows are visited.
+/// Pruning (options.prune): a row whose nearest center a has d(a, c) >= 2 D(x) (triangle
+/// inequality) or with ||x| - |c|| >= D(x) keeps its distance without computing it (bounds
+/// widened by the rounding error, so the picks equal the unpruned ones exactly).
+///
+/// Rows of X are read in place (any layout; row-major is the fast one). O(b N d) time in the
+/// worst case, much less with pruning on clustered data; O(N) extra memory.
 ///
 /// Throws invalid_input for an empty X, non-finite values, bad initial indices, b < 0 or larger
 /// than the points left, options.first out of range or among the initial centers.
