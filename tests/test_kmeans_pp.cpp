@@ -222,3 +222,23 @@ TEMPLATE_TEST_CASE("kmeans_pp pruning stays exact on far, tight clusters and dup
         CHECK(pruned.indices == reference::kmeans_pp(X, n, o).indices);
     }
 }
+
+TEST_CASE("kmeans_pp: several blocks of rows, any thread count, same picks", "[kmeans_pp][threads]") {
+    // 9,000 rows: three blocks of 4096 in the distance update and in the race, merged in order.
+    const auto X = acquire::synthetic::embeddings<float, Eigen::RowMajor>(9000, 8);
+    KMeansPPOptions o;
+    o.seed = 11;
+    const auto sel = acquire::kmeans_pp(X, 25, o);
+    CHECK(sel.indices == reference::kmeans_pp(X, 25, o).indices);
+#ifdef _OPENMP
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    const auto one = acquire::kmeans_pp(X, 25, o);
+    omp_set_num_threads(2);
+    const auto two = acquire::kmeans_pp(X, 25, o);
+    omp_set_num_threads(threads);
+    CHECK(one.indices == sel.indices);
+    CHECK(two.indices == sel.indices);
+    CHECK(one.objective == two.objective);
+#endif
+}
