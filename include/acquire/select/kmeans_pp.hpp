@@ -77,7 +77,7 @@ struct D2Candidate {
 ///   - `relative()`: delta such that a computed point-to-row distance is within a factor
 ///     (1 +- delta) of the exact one, plus an absolute error of at most
 ///     `row_slack(i) + point_slack(c)` (the two error models of kmeans_pp and badge);
-///   - `center_lower(p, q)`: a lower bound on the exact squared distance between two centers;
+///   - `center_lower(p, q)`: a lower bound on the exact squared distance between two centers.
 /// With T(x) = D(x)^2 (1 + 4 delta) + slack, a row x cannot get a computed distance to the new
 /// center c below its current one D(x)^2 when its nearest center a has d(a, c)^2 >= 4 T(x)
 /// (triangle inequality, d(x, c) >= d(a, c) - d(x, a), every rounding error bounded). Such rows
@@ -324,7 +324,8 @@ Selection d2_sampling(const Space& space, const std::vector<char>& blocked, cons
 /// widened by the rounding error, so the picks equal the unpruned ones exactly).
 ///
 /// Rows of X are read in place (any layout; row-major is the fast one). O(b N d) time in the
-/// worst case, much less with pruning on clustered data; O(N) extra memory.
+/// worst case, much less with pruning on clustered data; O(N + b d) extra memory (the centers
+/// are kept as copies, so that an MPI layer can hand them between ranks).
 ///
 /// Throws invalid_input for an empty X, non-finite values, bad initial indices, b < 0 or larger
 /// than the points left, options.first out of range or among the initial centers.
