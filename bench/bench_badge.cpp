@@ -1,7 +1,9 @@
 // BADGE on synthetic pools: the implicit gradient-embedding distances against the explicit
 // form (materialise the N x K d gradient embeddings, then k-means++ on them) in the same
 // binary, and k-means++ seeding itself. A large case shows the implicit form running where the
-// explicit matrix could not exist (K = 1000, d = 2048, N = 50,000: 409 GB as floats).
+// explicit matrix could not exist (K = 1000, d = 2048, N = 50,000: 409 GB as floats). badge and
+// kmeans_pp also run with pruning off (every distance at every pick) as the same-binary
+// reference; `skipped` is the fraction of point-to-center distances pruning left out.
 //
 // Flags: --n=20000 --k=10 --d=128 --b=100, --big=1 (0 skips the large case), --smoke=1.
 #include "common.hpp"
