@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 
 using acquire::Index;
 using Catch::Contains;
@@ -34,4 +35,57 @@ TEMPLATE_TEST_CASE("information_density equals the pairwise mean-cosine definiti
     REQUIRE_THROWS_WITH(acquire::information_density(Y, acquire::Vector<T>::Ones(2), 1.0), Contains("scores has 2 entries but X has 3 rows"));
     Y.row(1).setZero();
     REQUIRE_THROWS_WITH(acquire::information_density(Y, ones, 1.0), Contains("X row 1 has zero norm"));
+}
+
+TEMPLATE_TEST_CASE("information_density: many chunks, both layouts, every beta path", "[density]", float, double) {
+    using T = TestType;
+    // 5000 rows: three chunks of 2048 rows with partial blocks, so the per-chunk means, the
+    // reverse second pass and the block edges all count.
+    const Index n = 5000, d = 9;
+    const auto X = acquire::synthetic::embeddings<T, Eigen::RowMajor>(n, d);
+    acquire::Vector<T> s(n);
+    for (Index i = 0; i < n; ++i) s[i] = T(1 + i % 5) / 5;
+    Eigen::VectorXd mean = Eigen::VectorXd::Zero(d);
+    for (Index u = 0; u < n; ++u) mean += X.row(u).template cast<double>().transpose() / X.row(u).template cast<double>().norm();
+    mean /= double(n);
+    const Eigen::Matrix<T, -1, -1> col = X;
+    for (double beta : {0.0, 0.5, 1.0, 2.0, 3.0, 8.0, 1.7, 9.0}) {
+        const auto row_id = acquire::information_density(X, s, beta);
+        const auto col_id = acquire::information_density(col, s, beta);
+        for (Index i = 0; i < n; i += 7) {
+            const Eigen::VectorXd x = X.row(i).template cast<double>().transpose();
+            const double similarity = std::max(0.0, x.dot(mean) / x.norm());
+            const double expected = double(s[i]) * std::pow(similarity, beta);
+            INFO("beta " << beta << " row " << i);
+            CHECK(double(row_id[i]) == Approx(expected).epsilon(sizeof(T) == 4 ? 2e-4 : 1e-10).margin(1e-30));
+            CHECK(double(col_id[i]) == Approx(expected).epsilon(sizeof(T) == 4 ? 2e-4 : 1e-10).margin(1e-30));
+        }
+        if (beta == 0.0) CHECK(row_id == s);
+    }
+}
+
+TEMPLATE_TEST_CASE("information_density: huge rows, error order", "[density][checks]", float, double) {
+    using T = TestType;
+    Eigen::Matrix<T, -1, -1> Y(4, 2);
+    const T big = std::numeric_limits<T>::max() / 4;
+    Y << 1, 0, big, big, 0, 1, 1, 1;  // row 1's squared norm overflows; its direction is (1, 1)
+    const acquire::Vector<T> ones = acquire::Vector<T>::Ones(4);
+    const auto id = acquire::information_density(Y, ones, 1.0);
+    const double r = std::sqrt(0.5);
+    // mean unit row: ((1 + r + 0 + r) / 4, (0 + r + 1 + r) / 4)
+    const double m = (1 + 2 * r) / 4;
+    CHECK(double(id[0]) == Approx(m).epsilon(1e-5));
+    CHECK(double(id[1]) == Approx(2 * r * m).epsilon(1e-5));
+    INFO("a non-finite X entry is reported before bad scores and zero rows");
+    Y(3, 1) = std::numeric_limits<T>::quiet_NaN();
+    Y.row(2).setZero();
+    acquire::Vector<T> bad = ones;
+    bad[0] = std::numeric_limits<T>::infinity();
+    REQUIRE_THROWS_WITH(acquire::information_density(Y, bad, 1.0), Contains("X row 3 column 1 is nan"));
+    Y(3, 1) = 1;
+    REQUIRE_THROWS_WITH(acquire::information_density(Y, bad, 1.0), Contains("scores row 0"));
+    REQUIRE_THROWS_WITH(acquire::information_density(Y, ones, 1.0), Contains("X row 2 has zero norm"));
+    acquire::CheckOptions off;
+    off.values = false;
+    REQUIRE_THROWS_WITH(acquire::information_density(Y, bad, 1.0, off), Contains("X row 2 has zero norm"));
 }

@@ -66,6 +66,39 @@ private:
     std::uint64_t state_[4];
 };
 
+namespace detail {
+
+/// The splitmix64 finaliser (Stafford's mix 13): a bijection of 64-bit words whose output bits
+/// each depend on every input bit.
+constexpr std::uint64_t mix64(std::uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/// The stream of race keys of one (seed, step): a word that race_uniform mixes with the row.
+constexpr std::uint64_t race_stream(std::uint64_t seed, std::uint64_t step) {
+    return mix64(mix64(seed ^ 0x243f6a8885a308d3ULL) + (step + 1) * 0x9e3779b97f4a7c15ULL);
+}
+
+/// Uniform double in (0, 1] for row `row` of a race stream: splitmix64 at position row + 1 of
+/// the stream (a counter, so any row is drawn without the others), top 53 bits, plus one, times
+/// 2^-53 (exact). The same value on every platform.
+constexpr double race_uniform(std::uint64_t stream, std::uint64_t row) {
+    return static_cast<double>((mix64(stream + (row + 1) * 0xd1b54a32d192ed03ULL) >> 11) + 1) * 0x1.0p-53;
+}
+
+/// Exponential race key of a row at one step of a sampler: -ln u, u = race_uniform(
+/// race_stream(seed, step), row), so key ~ Exp(1), independent across rows and steps, computed
+/// from (seed, step, row) alone. argmin_i key_i / w_i draws i with probability w_i / sum_j w_j
+/// (the exponential race), whatever order or split the rows are visited in. std::log: the
+/// keys agree across platforms whose libm log is correctly rounded (glibc, musl, macOS).
+inline double race_key(std::uint64_t seed, std::uint64_t step, std::uint64_t row) {
+    return -std::log(race_uniform(race_stream(seed, step), row));
+}
+
+}  // namespace detail
+
 /// The random baseline: k distinct indices drawn uniformly from [0, n) minus `exclude`, in draw
 /// order. A partial Fisher-Yates shuffle driven by `Rng(seed)`, so the same (n, k, seed,
 /// exclude) gives the same picks on every platform. O(n) time and memory.

@@ -8,7 +8,7 @@
 //
 // Never materialised: with a = p - e_yhat,
 //   ||g_i - g_j||^2 = ||a_i||^2 ||h_i||^2 + ||a_j||^2 ||h_j||^2 - 2 (a_i . a_j)(h_i . h_j),
-// so each pick costs two matrix-vector products (N x K and N x d) and memory stays O(N (K + d)).
+// so each pick costs at most one K-dot and one d-dot per row, and memory stays O(N (K + d)).
 #pragma once
 
 #include "acquire/core/error.hpp"
@@ -16,13 +16,20 @@
 #include "acquire/select/kmeans_pp.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace acquire {
 
 struct BadgeOptions {
-    /// Seed of the D^2 draws (acquire::Rng: the same picks on every platform and thread count).
+    /// Seed of the D^2 draws (race keys, as kmeans_pp: the same picks on every platform and
+    /// thread count).
     std::uint64_t seed = 0;
+    /// Skip distances the triangle inequality rules out (see kmeans_pp). The picks are the same
+    /// either way; false computes every distance at every pick.
+    bool prune = true;
+    /// If not null, receives the work counters.
+    D2Stats* stats = nullptr;
     /// checks.values: P rows are distributions and H is finite (one pass over each).
     CheckOptions checks;
 };
@@ -31,8 +38,8 @@ namespace detail {
 
 /// a = p - e_yhat per row, yhat = argmax p (ties: lowest class), in double.
 template <class Derived>
-Eigen::MatrixXd badge_residuals(const Eigen::MatrixBase<Derived>& P) {
-    Eigen::MatrixXd a = P.template cast<double>();
+RowMatrix<double> badge_residuals(const Eigen::MatrixBase<Derived>& P) {
+    RowMatrix<double> a = P.template cast<double>();
     parallel_for(a.rows(), 4096, [&](Index i) {
         Index best = 0;
         for (Index k = 1; k < a.cols(); ++k)
@@ -41,6 +48,93 @@ Eigen::MatrixXd badge_residuals(const Eigen::MatrixBase<Derived>& P) {
     });
     return a;
 }
+
+/// The gradient embeddings g_i = a_i (outer) h_i as a D^2 sampling space (see D2Shard), never
+/// materialised: ||g_i - g_c||^2 = n_i + n_c - 2 (a_i . a_c)(h_i . h_c), n = |a|^2 |h|^2.
+/// a is in double, h . h_c in Scalar; the computed distance is off by at most
+/// gamma (n_i + n_c), gamma = 4 ((d + 4) eps_Scalar + (K + 8) eps_double), a bound on the rounding
+/// of the three terms (|a_i . a_c| |h_i . h_c| <= (n_i + n_c) / 2).
+template <class DerivedH>
+class GradientRows {
+public:
+    using Scalar = typename DerivedH::Scalar;
+    struct Point {
+        Eigen::Matrix<double, 1, Eigen::Dynamic> a;
+        Eigen::Matrix<Scalar, 1, Eigen::Dynamic> h;
+        double n;  // |a|^2 |h|^2 as computed for the row
+    };
+
+    GradientRows(const RowMatrix<double>& a, const Eigen::MatrixBase<DerivedH>& H)
+        : a_(a), H_(H), a2_(a.rowwise().squaredNorm()), h2_(H.rowwise().squaredNorm().template cast<double>()),
+          norm2_(a2_.cwiseProduct(h2_)), h_norm_(h2_.cwiseSqrt()),
+          gamma_(4.0 * (static_cast<double>(H.cols() + 4) * static_cast<double>(std::numeric_limits<Scalar>::epsilon()) +
+                        static_cast<double>(a.cols() + 8) * std::numeric_limits<double>::epsilon())) {}
+
+    /// |g_i|^2 = |a_i|^2 |h_i|^2.
+    const Eigen::VectorXd& norm2() const { return norm2_; }
+    Point point(Index i) const { return {a_.row(i), H_.row(i), norm2_[i]}; }
+    double relative() const { return 0; }
+    double row_slack(Index i) const { return gamma_ * norm2_[i]; }
+    double point_slack(const Point& p) const { return gamma_ * p.n; }
+    double center_lower(const Point& p, const Point& q) const {
+        const double d2 = p.n + q.n - 2.0 * p.a.dot(q.a) * p.h.template cast<double>().dot(q.h.template cast<double>());
+        return d2 - gamma_ * (p.n + q.n);
+    }
+    /// a . a_c (K reads a row), then rows whose a . a_c
+    /// alone shows the distance cannot drop skip h_i . h_c (d reads): with |h_i . h_c| <= |h_i| |h_c|,
+    /// n_i + n_c - 2 |a_i . a_c| |h_i| |h_c| - gamma (n_i + n_c) <= the computed distance.
+    template <class Needed, class Update>
+    Index distances(const Point& c, Index r0, Index len, Needed&& needed, const double* nearest,
+                    Update&& update) const {
+        const double hc_norm = std::sqrt(c.h.template cast<double>().squaredNorm());
+        thread_local Eigen::VectorXd ac_tls;
+        thread_local std::vector<Index> rest_tls;
+        Eigen::VectorXd& ac = ac_tls;
+        std::vector<Index>& rest = rest_tls;
+        ac.resize(len);
+        rest.clear();
+        const Index K = a_.cols();
+        const double* ca = c.a.data();
+        for (Index i = r0; i < r0 + len; ++i) {
+            if (!needed(i)) continue;
+            // a_i . a_c in index order (the same sum whether pruning is on or off).
+            const double* ai = a_.data() + i * K;
+            double dot = 0;
+            for (Index k = 0; k < K; ++k) dot += ai[k] * ca[k];
+            ac[i - r0] = dot;
+            if (nearest && (norm2_[i] + c.n) * (1.0 - gamma_) - 2.0 * std::abs(dot) * h_norm_[i] * hc_norm >= nearest[i])
+                continue;
+            rest.push_back(i);
+        }
+        const auto computed = static_cast<Index>(rest.size());
+        // Column-major H: a row is d scattered entries, so when more than an eighth of the block
+        // is left, one block product (contiguous columns) replaces the row-by-row dots.
+        if (!DerivedH::IsRowMajor && computed * 8 >= len && H_.cols() > 1) {
+            thread_local Vector<Scalar> hc_tls;
+            Vector<Scalar>& hc = hc_tls;
+            hc.noalias() = H_.middleRows(r0, len) * c.h.transpose();
+            for (Index i : rest) update(i, combine(i, c, ac[i - r0], hc[i - r0]));
+        } else {
+            for (std::size_t k = 0; k < rest.size(); ++k) {
+                const Index i = rest[k];
+                // The rows left are scattered through H: fetch two ahead, so memory latency
+                // overlaps the arithmetic.
+                if (k + 2 < rest.size()) prefetch_row(H_, rest[k + 2]);
+                update(i, combine(i, c, ac[i - r0], H_.row(i).dot(c.h)));
+            }
+        }
+        return computed;
+    }
+
+private:
+    double combine(Index i, const Point& c, double ac, Scalar hc) const {
+        return norm2_[i] + c.n - 2.0 * ac * static_cast<double>(hc);
+    }
+    const RowMatrix<double>& a_;
+    const Eigen::MatrixBase<DerivedH>& H_;
+    Eigen::VectorXd a2_, h2_, norm2_, h_norm_;
+    double gamma_;
+};
 
 }  // namespace detail
 
@@ -58,7 +152,7 @@ RowMatrix<typename DerivedH::Scalar> gradient_embedding(const Eigen::MatrixBase<
     detail::check_same_rows(fn, "P", P.rows(), "H", H.rows());
     detail::check_probabilities(fn, "P", P, checks);
     if (checks.values) detail::check_finite(fn, "H", H);
-    const Eigen::MatrixXd a = detail::badge_residuals(P);
+    const RowMatrix<double> a = detail::badge_residuals(P);
     const Index K = P.cols(), d = H.cols();
     RowMatrix<Scalar> g(P.rows(), K * d);
     for (Index i = 0; i < P.rows(); ++i)
@@ -76,8 +170,10 @@ RowMatrix<typename DerivedH::Scalar> gradient_embedding(const Eigen::MatrixBase<
 /// potential sum over unlabeled x of D(x)^2 after pick j.
 ///
 /// P: N x K probabilities (argmax ties: lowest class); H: N x d penultimate embeddings; both read
-/// in place, any layout. Time O(b N (K + d)); memory O(N (K + d)) (a double copy of P - e_yhat
-/// and a few N-vectors), never the N x K d matrix. Seeded with acquire::Rng.
+/// in place, any layout (row-major H is the fast one). Draws and pruning as kmeans_pp; pruning
+/// also skips h . h_c where n_x + n_c - 2 |a_x . a_c| |h_x| |h_c| (a lower bound of the distance)
+/// already reaches D(x)^2. Time O(b N (K + d)) in the worst case; memory O(N (K + d)) (a double
+/// copy of P - e_yhat and a few N-vectors), never the N x K d matrix.
 ///
 /// Throws invalid_input for shape mismatches, bad probabilities, non-finite H, bad labeled
 /// indices, and b < 0 or larger than the unlabeled pool.
@@ -95,27 +191,13 @@ Selection badge(const Eigen::MatrixBase<DerivedP>& P, const Eigen::MatrixBase<De
     if (options.checks.values) detail::check_finite(fn, "H", H);
     if (b == 0) return {};
 
-    const Eigen::MatrixXd a = detail::badge_residuals(P);
-    const Eigen::VectorXd a2 = a.rowwise().squaredNorm();
-    const Eigen::VectorXd h2 = H.rowwise().squaredNorm().template cast<double>();
+    const RowMatrix<double> a = detail::badge_residuals(P);
+    const detail::GradientRows<DerivedH> space(a, H);
+    const Eigen::VectorXd& norm2 = space.norm2();
     Index first = -1;
     for (Index i = 0; i < n; ++i)
-        if (!blocked[static_cast<std::size_t>(i)] && (first < 0 || a2[i] * h2[i] > a2[first] * h2[first]))
-            first = i;
-    using Scalar = typename DerivedH::Scalar;
-    Vector<Scalar> hc(n);
-    Eigen::VectorXd ac(n);
-    return detail::d2_sampling(n, blocked, {}, first, b, options.seed,
-                               [&](Index c, std::vector<double>& out) {
-                                   // Two matrix-vector products: a . a_c and h . h_c for all rows.
-                                   ac.noalias() = a * a.row(c).transpose();
-                                   hc.noalias() = H * H.row(c).transpose();
-                                   const double cc = a2[c] * h2[c];
-                                   detail::parallel_for(n, 4096, [&](Index i) {
-                                       out[static_cast<std::size_t>(i)] =
-                                           a2[i] * h2[i] + cc - 2.0 * ac[i] * static_cast<double>(hc[i]);
-                                   });
-                               });
+        if (!blocked[static_cast<std::size_t>(i)] && (first < 0 || norm2[i] > norm2[first])) first = i;
+    return detail::d2_sampling(space, blocked, {}, first, b, options.seed, options.prune, options.stats);
 }
 
 }  // namespace acquire
