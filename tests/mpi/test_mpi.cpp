@@ -44,7 +44,8 @@ std::vector<Index> split(Index n, int layout) {
         acc += weight[static_cast<std::size_t>(r)];
         bounds.push_back(n * acc / total);
     }
-    if (layout == 2 && p > 1) bounds[1] = 5;
+    if (layout == 2)
+        for (int r = 1; r < p; ++r) bounds[static_cast<std::size_t>(r)] = 5;
     return bounds;
 }
 
@@ -133,9 +134,11 @@ TEMPLATE_TEST_CASE("mpi::k_center_greedy equals k_center_greedy on the concatena
         const auto got_col = acquire::mpi::k_center_greedy(MPI_COMM_WORLD, local_col, labeled, 60);
         CHECK(got_col.indices == col.indices);
         CHECK(got_col.objective == col.objective);
-        INFO("b = every unlabeled row, and b = 0");
-        CHECK(acquire::mpi::k_center_greedy(MPI_COMM_WORLD, local, labeled, n - 6).indices ==
-              acquire::k_center_greedy(X, labeled, n - 6).indices);
+        INFO("b = every unlabeled row (of the first 300 rows), and b = 0");
+        const auto small = mine(300, layout);
+        const auto head = X.topRows(300);
+        CHECK(acquire::mpi::k_center_greedy(MPI_COMM_WORLD, head.middleRows(small.first, small.second - small.first), {3, 4}, 298).indices ==
+              acquire::k_center_greedy(head, {3, 4}, 298).indices);
         CHECK(acquire::mpi::k_center_greedy(MPI_COMM_WORLD, local, labeled, 0).size() == 0);
     }
 }
