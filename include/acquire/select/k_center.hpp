@@ -334,10 +334,13 @@ Selection k_center_run(const Eigen::MatrixBase<Derived>& X, std::vector<char> un
 /// the nearest center. Higher distance = picked first; ties go to the lowest index.
 ///
 /// With no labeled point the first pick is options.first (default: a seeded uniform draw).
-/// Zero-copy for Euclidean: row-major input is read row by row, column-major input column by
-/// column over blocks of rows (the two sum a distance's squares in different orders, so they
-/// can break a tie within rounding differently). Cosine normalises a row-major copy (O(N d)). Time O((|labeled| + b) N d) in the worst case, much less
-/// with pruning on clustered data; memory O(N + |labeled| + b) beyond the input.
+/// Zero-copy for Euclidean: row-major input is read row by row (four packet accumulators per
+/// distance), column-major input column by column over blocks of rows (squares added in column
+/// order); the two orders can break a tie within rounding differently. The labeled set costs
+/// one pass over X, each pick at most one more. Cosine normalises a row-major copy (O(N d)).
+/// Time O((|labeled| + b) N d) in the worst case, much less with pruning on clustered data;
+/// memory O(N + (|labeled| + b) d) beyond the input. acquire::mpi::k_center_greedy runs the
+/// same per-pick work (detail::KCenterState) on a pool sharded across MPI ranks.
 ///
 /// Throws invalid_input for an empty X, non-finite values (checks.values), labeled indices out
 /// of range or repeated, b < 0 or larger than the unlabeled pool, options.first out of range or
