@@ -211,8 +211,9 @@ inline Arg arg_max(MPI_Comm comm, Arg mine) {
 /// per rank, and every rank merges them (the order on (score, index) is strict, so the merge
 /// does not depend on the order of arrival).
 ///
-/// Messages: 3 collectives (layout, agreement, gather); bytes per rank O(k + |exclude|/8 ...):
-/// 16 k for the gather. Work per rank O(n_r + |exclude| log |exclude|).
+/// Messages: 3 collectives (the layout: 8 bytes per rank; the agreement on inputs: 24 bytes per
+/// rank; the gather: 16 k bytes per rank). Work per rank O(n_r + |exclude| log |exclude| +
+/// k ranks log k), memory O(k ranks).
 /// Throws invalid_input on every rank if any rank's scores are not a vector or hold a NaN, or
 /// exclude or k are invalid for the global pool, or differ between ranks.
 template <class Derived>
