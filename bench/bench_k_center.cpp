@@ -1,4 +1,5 @@
-// Greedy k-center on clustered synthetic embeddings: the pruned algorithm against the naive one
+// Greedy k-center on clustered synthetic embeddings: the default (checked) call and the pruned
+// algorithm with checks off, against the naive one
 // (every point's distance to every new center) in the same binary, with the distance
 // evaluations counted, and a reference that reads X once (its sum) to price one naive pick.
 //
@@ -26,19 +27,20 @@ void register_pool(Index n, Index d, Index b, Index labeled_count) {
                                                  [=] { return acquire::synthetic::embeddings<float, Storage>(n, d); });
     };
     const auto labeled = acquire::random_select(n, labeled_count, 3);
-    auto add = [&](const std::string& name, bool prune) {
+    auto add = [&](const std::string& name, bool prune, bool checked = false) {
         benchmark::RegisterBenchmark((name + suffix).c_str(), [=](benchmark::State& state) {
             const auto& X = pool();
             acquire::KCenterStats stats;
             acquire::KCenterOptions o;
             o.prune = prune;
             o.stats = &stats;
-            o.checks.values = false;
+            o.checks.values = checked;
             for (auto _ : state) benchmark::DoNotOptimize(acquire::k_center_greedy(X, labeled, b, o));
             state.counters["distances"] = double(stats.distance_evaluations);
             state.counters["s_per_pick"] = benchmark::Counter(double(b), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
         })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
     };
+    add("k_center/checked", true, true);  // the default call: one finite-check pass over X first
     add("k_center/pruned", true);
     add("k_center/naive", false);
     benchmark::RegisterBenchmark(("reference/read" + suffix).c_str(), [=](benchmark::State& state) {

@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev         # the libFuzzer targets (tests/fuzz), with ASan and UBSan
   zlib1g-dev dataset-fashion-mnist # the Fashion-MNIST example reads the dataset's IDX .gz files
   gnuplot-nox                      # optional: the example's learning-curve plot
+  libopenmpi-dev openmpi-bin       # acquire::mpi (include/acquire/mpi.hpp), its tests under mpiexec
 )
 
 missing=()

@@ -59,6 +59,11 @@ if [ -x "$root/release/examples/fashion_mnist/fashion_mnist" ]; then
   stage "example fashion_mnist --quick" "$root/release/examples/fashion_mnist/fashion_mnist" --quick \
     --out "$root/fashion_mnist_quick"
 fi
+if [ -x "$root/release/examples/distributed/distributed" ]; then
+  stage "example distributed (2 ranks)" env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+    OMPI_MCA_btl_vader_single_copy_mechanism=none OMP_NUM_THREADS=1 \
+    mpiexec -n 2 --oversubscribe "$root/release/examples/distributed/distributed" --n 20000 --d 32 --b 20
+fi
 
 # Bit-identical with and without OpenMP: one digest per function from each build.
 same_digests() {
