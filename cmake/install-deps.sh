@@ -10,6 +10,9 @@ packages=(
   clang libclang-rt-14-dev         # the libFuzzer targets (tests/fuzz), with ASan and UBSan
   zlib1g-dev dataset-fashion-mnist # the Fashion-MNIST example reads the dataset's IDX .gz files
   gnuplot-nox                      # optional: the example's learning-curve plot
+  libtorch-dev                     # the libtorch interop tests and the CNN example
+  doxygen                          # the API reference (the docs target)
+  pkg-config                       # the consumer test's pkg-config build
 )
 
 missing=()
