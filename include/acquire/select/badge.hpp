@@ -20,6 +20,7 @@
 
 namespace acquire {
 
+/// Options of `badge`.
 struct BadgeOptions {
     /// Seed of the D^2 draws (acquire::Rng: the same picks on every platform and thread count).
     std::uint64_t seed = 0;

@@ -28,6 +28,7 @@
 
 namespace acquire {
 
+/// Options of `batch_bald`.
 struct BatchBaldOptions {
     /// Indices already labeled (or otherwise unavailable): never picked. In range, no duplicates.
     std::vector<Index> labeled;
@@ -39,6 +40,7 @@ struct BatchBaldOptions {
     Index samples = 1000;
     /// Seed of the configuration draws (acquire::Rng: the same picks on every platform).
     std::uint64_t seed = 0;
+    /// Value checks of the stack (see CheckOptions).
     CheckOptions checks;
 };
 

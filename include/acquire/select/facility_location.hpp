@@ -24,6 +24,7 @@
 
 namespace acquire {
 
+/// Options of `facility_location`.
 struct FacilityLocationOptions {
     /// Plain greedy's picks, with stale-bound (Minoux) lazy evaluation. Exact up to gains that
     /// tie within the rounding of the similarity products: a similarity row is computed in
@@ -35,8 +36,8 @@ struct FacilityLocationOptions {
     /// Stochastic greedy (Mirzasoleiman et al. 2015): per step, the best of a uniform sample of
     /// ceil((|candidates| / b) ln(1 / epsilon)) remaining candidates. Overrides `lazy`.
     bool stochastic = false;
-    double epsilon = 0.01;
-    std::uint64_t seed = 0;
+    double epsilon = 0.01;  ///< stochastic greedy's epsilon, in (0, 1)
+    std::uint64_t seed = 0;  ///< seed of stochastic greedy's samples (acquire::Rng)
     /// Working-memory bound for candidate x pool similarities. When |candidates| x N scalars fit,
     /// they are computed once and kept; otherwise tiles of at most this size are recomputed.
     std::size_t memory_bytes = std::size_t(512) << 20;

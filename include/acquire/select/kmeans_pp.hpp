@@ -17,6 +17,7 @@
 
 namespace acquire {
 
+/// Options of `kmeans_pp`.
 struct KMeansPPOptions {
     /// Fixed initial centers (e.g. the labeled points): they count as centers from the start and
     /// are never picked. In range, no duplicates.
