@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <vector>
 
 using acquire::Index;
@@ -211,4 +212,33 @@ TEMPLATE_TEST_CASE("bad tensors are refused with the reason", "[torch]", float, 
                           Contains("tensor.contiguous()"));
     CHECK_NOTHROW(acquire::as_stack<T>(one.expand({5, 4, 3}).contiguous()));
     CHECK_THROWS_WITH(acquire::as_stack<T>(torch::empty({0, 4, 3}, dtype_of<T>())), Contains("T, N, K >= 1"));
+}
+
+TEST_CASE("the README's From libtorch snippet runs", "[torch]") {
+    torch::manual_seed(7);
+    torch::nn::Linear model(8, 5);  // stands in for a network: 8 features -> 5 classes
+    const auto pool_images = torch::randn({300, 8});
+    const auto labeled_tensor = torch::tensor({3, 141, 59}, torch::kLong);
+
+    // --- begin snippet
+    torch::NoGradGuard no_grad;
+    torch::Tensor logits = model->forward(pool_images);             // [N, K] on the CPU
+    torch::Tensor probs = torch::softmax(logits, /*dim=*/1);        // float32 [N, K]
+    auto P = acquire::as_matrix<float>(probs, "probabilities");     // Eigen view, no copy
+    std::vector<acquire::Index> labeled = acquire::to_indices(labeled_tensor);
+    std::vector<acquire::Index> batch = acquire::top_k(acquire::margin(P), 10, labeled);
+    torch::Tensor query = pool_images.index_select(0, acquire::to_tensor(batch));  // [10, 8]
+
+    // Or straight from the logits (a numerically stable log-softmax inside):
+    auto same = acquire::top_k(acquire::margin(acquire::logits(acquire::as_matrix<float>(logits))), 10, labeled);
+    // --- end snippet
+
+    CHECK(query.size(0) == 10);
+    CHECK(batch == same);
+    for (Index i : batch) CHECK(std::find(labeled.begin(), labeled.end(), i) == labeled.end());
+    INFO("the first pick has the smallest margin (largest acquire::margin score) among unlabeled rows");
+    const auto sorted = std::get<0>(probs.topk(2, 1));
+    const auto gap = (sorted.select(1, 0) - sorted.select(1, 1));
+    gap.index_fill_(0, labeled_tensor, 2.0f);
+    CHECK(gap.argmin().item<std::int64_t>() == batch[0]);
 }
