@@ -12,10 +12,10 @@
 //
 //   libtorch_al [--data DIR] [--out DIR] [--seeds 3] [--rounds 15] [--b 10] [--pool 4000]
 //               [--test 5000] [--batchbald-subset 500] [--epochs 30] [--jobs 2]
-//               [--strategies random,margin,...] [--quick]
+//               [--strategies random,margin,...] [--quick] [--resume] [--report CSV]
 //
 // Writes DIR/results.csv, DIR/summary.dat, DIR/results.md and (with gnuplot)
-// DIR/learning_curves.png.
+// DIR/learning_curves.png; DIR/results.partial.csv grows by one run at a time.
 #include "fashion_mnist/idx.hpp"
 
 #include <acquire/acquire.hpp>
@@ -325,8 +325,11 @@ void report(const std::vector<Row>& rows, const Config& cfg, double wall) {
        << " per class), b = " << cfg.b << ", " << cfg.rounds << " rounds; test: " << cfg.test
        << " images; training from scratch each round, " << cfg.epochs << " epochs (at least " << cfg.min_steps
        << " steps) of Adam, batch " << cfg.batch << "; MC dropout T = " << cfg.mc << "; BatchBALD on " << cfg.batchbald_subset
-       << " random unlabeled pool images per round. Wall time " << std::setprecision(0) << wall << " s with " << cfg.jobs
-       << " worker thread(s), 1 torch thread each.\n";
+       << " random unlabeled pool images per round. ";
+    if (wall > 0)
+        md << "Wall time " << std::setprecision(0) << wall << " s with " << cfg.jobs << " worker thread(s), 1 torch thread each.\n";
+    else
+        md << "Tabulated with --report from the runs in the CSV.\n";
     md.close();
     if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
         std::cout << "gnuplot not found: skipping the plot (apt-get install gnuplot-nox)\n";
@@ -350,10 +353,35 @@ std::vector<std::string> split(const std::string& s) {
     return out;
 }
 
+constexpr const char* csv_header = "strategy,seed,labels,accuracy,training_seconds,inference_seconds,acquisition_seconds";
+
+void write_rows(std::ostream& out, const std::vector<Row>& rows) {
+    for (const auto& row : rows)
+        out << row.strategy << "," << row.seed << "," << row.labels << "," << row.accuracy << "," << row.training << ","
+            << row.inference << "," << row.acquisition << "\n";
+}
+
+/// Rows of a results CSV (results.csv, or results.partial.csv of an unfinished run); none if absent.
+std::vector<Row> read_rows(const std::string& path) {
+    std::vector<Row> rows;
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+        const auto f = split(line);
+        if (f.size() != 7) continue;
+        rows.push_back({f[0], std::stoi(f[1]), std::stoll(f[2]), std::stod(f[3]), std::stod(f[4]), std::stod(f[5]),
+                        std::stod(f[6])});
+    }
+    return rows;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     Config cfg;
+    bool resume = false;      // --resume: skip the (strategy, seed) runs already in results.partial.csv
+    std::string report_from;  // --report CSV: only write the summary, table and plot of a CSV
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -374,10 +402,30 @@ int main(int argc, char** argv) {
         else if (a == "--batchbald-subset") cfg.batchbald_subset = std::stoll(next());
         else if (a == "--jobs") cfg.jobs = std::max(1, std::stoi(next()));
         else if (a == "--strategies") cfg.strategies = split(next());
+        else if (a == "--resume") resume = true;
+        else if (a == "--report") report_from = next();
         else {
             std::cerr << "unknown flag " << a << "\n";
             return 2;
         }
+    }
+    if (!report_from.empty()) {  // e.g. the partial results of an unfinished run
+        const auto rows = read_rows(report_from);
+        std::vector<std::string> present;
+        std::vector<int> seeds;
+        for (const auto& r : rows) {
+            if (std::find(present.begin(), present.end(), r.strategy) == present.end()) present.push_back(r.strategy);
+            if (std::find(seeds.begin(), seeds.end(), r.seed) == seeds.end()) seeds.push_back(r.seed);
+        }
+        std::vector<std::string> order;
+        for (const auto& st : cfg.strategies)
+            if (std::find(present.begin(), present.end(), st) != present.end()) order.push_back(st);
+        cfg.strategies = order;
+        cfg.seeds = int(seeds.size());
+        std::filesystem::create_directories(cfg.out);
+        report(rows, cfg, 0);
+        std::cout << "wrote " << cfg.out << "/summary.dat, results.md from " << rows.size() << " rows of " << report_from << "\n";
+        return 0;
     }
     // Two runs at a time, one torch thread each: small batches parallelise poorly inside torch.
     torch::set_num_threads(1);
@@ -397,6 +445,15 @@ int main(int argc, char** argv) {
     for (int seed = 0; seed < cfg.seeds; ++seed)
         for (const auto& s : cfg.strategies) jobs.emplace_back(s, seed);
     std::vector<std::vector<Row>> results(jobs.size());
+    // Each finished run is appended to results.partial.csv at once, so an interrupted run keeps
+    // what it has done (--resume continues it, --report tabulates it).
+    const std::string partial = cfg.out + "/results.partial.csv";
+    std::vector<char> done(jobs.size(), 0);
+    if (resume)
+        for (const auto& r : read_rows(partial))
+            for (std::size_t j = 0; j < jobs.size(); ++j)
+                if (jobs[j].first == r.strategy && jobs[j].second == r.seed) results[j].push_back(r), done[j] = 1;
+    if (!resume || !std::filesystem::exists(partial)) std::ofstream(partial) << csv_header << "\n";
     std::atomic<std::size_t> next_job{0};
     std::mutex print;
     std::string error;
@@ -406,6 +463,7 @@ int main(int argc, char** argv) {
         workers.emplace_back([&] {
             torch::set_num_threads(1);
             for (std::size_t j; (j = next_job++) < jobs.size();) {
+                if (done[j]) continue;
                 try {
                     results[j] = run(jobs[j].first, jobs[j].second, train_set, test, cfg);
                 } catch (const std::exception& e) {
@@ -414,6 +472,8 @@ int main(int argc, char** argv) {
                     continue;
                 }
                 std::lock_guard<std::mutex> lock(print);
+                std::ofstream out(partial, std::ios::app);
+                write_rows(out, results[j]);
                 std::cout << std::fixed << std::setprecision(4) << jobs[j].first << " seed " << jobs[j].second
                           << ": accuracy " << results[j].front().accuracy << " -> " << results[j].back().accuracy
                           << " at " << results[j].back().labels << " labels (" << std::setprecision(1)
@@ -427,13 +487,11 @@ int main(int argc, char** argv) {
     }
     std::vector<Row> rows;
     std::ofstream csv(cfg.out + "/results.csv");
-    csv << "strategy,seed,labels,accuracy,training_seconds,inference_seconds,acquisition_seconds\n";
-    for (const auto& r : results)
-        for (const auto& row : r) {
-            rows.push_back(row);
-            csv << row.strategy << "," << row.seed << "," << row.labels << "," << row.accuracy << "," << row.training
-                << "," << row.inference << "," << row.acquisition << "\n";
-        }
+    csv << csv_header << "\n";
+    for (const auto& r : results) {
+        rows.insert(rows.end(), r.begin(), r.end());
+        write_rows(csv, r);
+    }
     csv.close();
     const double wall = seconds_since(t0);
     report(rows, cfg, wall);
