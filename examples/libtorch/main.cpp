@@ -336,7 +336,7 @@ void report(const std::vector<Row>& rows, const Config& cfg, double wall) {
         return;
     }
     std::ofstream gp(cfg.out + "/plot.gp");
-    gp << "set terminal pngcairo size 1000,650\nset output '" << cfg.out << "/learning_curves.png'\n"
+    gp << "set terminal pngcairo size 1000,650 noenhanced\nset output '" << cfg.out << "/learning_curves.png'\n"
        << "set key bottom right\nset grid\nset xlabel 'labeled images'\nset ylabel 'test accuracy'\n"
        << "set title 'Fashion-MNIST, libtorch CNN: mean and std over " << cfg.seeds << " seed(s)'\nnames = \"";
     for (const auto& s : cfg.strategies) gp << s << " ";

@@ -1,4 +1,4 @@
-set terminal pngcairo size 1000,650
+set terminal pngcairo size 1000,650 noenhanced
 set output 'examples/libtorch/results/partial/learning_curves.png'
 set key bottom right
 set grid
