@@ -11,6 +11,9 @@ packages=(
   zlib1g-dev dataset-fashion-mnist # the Fashion-MNIST example reads the dataset's IDX .gz files
   gnuplot-nox                      # optional: the example's learning-curve plot
   libopenmpi-dev openmpi-bin       # acquire::mpi (include/acquire/mpi.hpp), its tests under mpiexec
+  libtorch-dev                     # the libtorch interop tests and the CNN example
+  doxygen                          # the API reference (the docs target)
+  pkg-config                       # the consumer test's pkg-config build
 )
 
 missing=()

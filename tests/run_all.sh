@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (the README's second command):
 #   1. Release build (C++17) of the tests, benchmarks and examples; every test, plus the
-#      install/consumer test (find_package and add_subdirectory);
+#      install/consumer test (find_package, add_subdirectory and pkg-config);
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build (C++20) running the same tests;
 #   3. every benchmark once on tiny pools (--smoke=1: a smoke run, no thresholds);
-#   4. the examples;
+#   4. the examples (the libtorch CNN example --quick where libtorch is found) and the Doxygen API
+#      reference (warnings are errors);
 #   5. determinism: the release build's per-function output digests against a build without
 #      OpenMP (test_determinism also compares 1 and 3 threads inside each build);
 #   6. fuzzing: every libFuzzer target (clang, ASan + UBSan) for ACQUIRE_FUZZ_SECONDS (default 20)
@@ -63,6 +64,17 @@ if [ -x "$root/release/examples/distributed/distributed" ]; then
   stage "example distributed (2 ranks)" env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
     OMPI_MCA_btl_vader_single_copy_mechanism=none OMP_NUM_THREADS=1 \
     mpiexec -n 2 --oversubscribe "$root/release/examples/distributed/distributed" --n 20000 --d 32 --b 20
+fi
+if [ -x "$root/release/examples/libtorch/libtorch_al" ]; then
+  stage "example libtorch_al --quick" "$root/release/examples/libtorch/libtorch_al" --quick \
+    --out "$root/libtorch_quick"
+fi
+
+# The API reference: Doxygen warnings (an undocumented public name) fail the stage.
+if command -v doxygen >/dev/null; then
+  stage "docs (doxygen, warnings are errors)" cmake --build "$root/release" --target docs
+else
+  stage "docs (doxygen not found: run cmake/install-deps.sh)" false
 fi
 
 # Bit-identical with and without OpenMP: one digest per function from each build.

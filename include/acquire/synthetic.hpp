@@ -14,11 +14,13 @@
 
 namespace acquire::synthetic {
 
+/// Options of `probabilities` and `logits`.
 struct ProbabilityOptions {
     /// Scale of the random logits: 0 gives uniform rows, large values near one-hot rows.
     double sharpness = 3.0;
     /// Fraction of rows whose two largest probabilities are made exactly equal.
     double tie_fraction = 0.0;
+    /// Seed of the generator (the same data on every platform).
     std::uint64_t seed = 1;
 };
 
@@ -92,12 +94,14 @@ Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Storage> probabilities(
     return p;
 }
 
+/// Options of `stack`.
 struct StackOptions {
     /// Scale of the shared (consensus) logits.
     double sharpness = 3.0;
     /// Scale of each member's own noise on top of the shared logits: 0 gives T identical
     /// members (no disagreement), values near `sharpness` give strong disagreement.
     double disagreement = 1.0;
+    /// Seed of the generator (the same data on every platform).
     std::uint64_t seed = 1;
 };
 
@@ -129,12 +133,14 @@ std::vector<Scalar> stack_buffer(Index t, Index n, Index k, const StackOptions& 
     return out;
 }
 
+/// Options of `embeddings`.
 struct EmbeddingOptions {
     /// Number of Gaussian clusters the points are drawn around.
     Index clusters = 32;
     /// Standard deviation of points around their cluster centre (centres are standard normal
     /// in every dimension, so spread 0.1 gives well separated clusters).
     double spread = 0.3;
+    /// Seed of the generator (the same data on every platform).
     std::uint64_t seed = 1;
 };
 

@@ -1,5 +1,5 @@
-# Installs acquire into a temporary prefix, then builds and runs the consumer project twice:
-# once through find_package(acquire CONFIG), once through add_subdirectory.
+# Installs acquire into a temporary prefix, then builds and runs the consumer project three times:
+# through find_package(acquire CONFIG), through add_subdirectory, and with pkg-config (no CMake).
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 
@@ -35,3 +35,23 @@ foreach(mode package subdirectory)
     run(${MPIEXEC} -n 2 ${oversubscribe} ${WORK_DIR}/${mode}/consumer_mpi)
   endif()
 endforeach()
+
+# Outside CMake: compile the same program with the flags pkg-config gives for the installed
+# acquire.pc (which pulls Eigen's through Requires: eigen3).
+find_program(PKG_CONFIG_EXECUTABLE pkg-config)
+if(NOT PKG_CONFIG_EXECUTABLE)
+  message(FATAL_ERROR "pkg-config not found (apt-get install pkg-config)")
+endif()
+set(pc_env ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${prefix}/share/pkgconfig)
+execute_process(COMMAND ${pc_env} ${PKG_CONFIG_EXECUTABLE} --cflags acquire
+  OUTPUT_VARIABLE cflags OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE code)
+if(NOT code EQUAL 0)
+  message(FATAL_ERROR "pkg-config --cflags acquire failed (${code})")
+endif()
+if(NOT cflags MATCHES "${prefix}/share/pkgconfig/../../include")
+  message(FATAL_ERROR "pkg-config --cflags acquire gave '${cflags}', not the install prefix ${prefix}")
+endif()
+message(STATUS "pkg-config --cflags acquire: ${cflags}")
+separate_arguments(cflags UNIX_COMMAND "${cflags}")
+run(${CXX_COMPILER} -std=c++17 -O1 ${cflags} ${SOURCE_DIR}/tests/consumer/main.cpp -o ${WORK_DIR}/pkgconfig-consumer)
+run(${WORK_DIR}/pkgconfig-consumer)

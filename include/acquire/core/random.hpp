@@ -16,6 +16,7 @@ namespace acquire {
 /// thread or per stream. `Rng(seed)` with the same seed gives the same numbers everywhere.
 class Rng {
 public:
+    /// A stream seeded by `seed` (any value, 0 included, spread by splitmix64).
     explicit Rng(std::uint64_t seed = 0) {
         // splitmix64 spreads any seed (0 included) over the four state words.
         for (auto& word : state_) {

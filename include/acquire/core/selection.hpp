@@ -13,9 +13,12 @@ namespace acquire {
 /// facility location, the joint mutual information for BatchBALD). Each selector's comment
 /// says which objective it records. Picks are unique, in range and never labeled.
 struct Selection {
+    /// The picked pool indices, in pick order.
     std::vector<Index> indices;
+    /// The selector's objective after each pick (see above).
     std::vector<double> objective;
 
+    /// Number of picks.
     Index size() const { return static_cast<Index>(indices.size()); }
 };
 

@@ -30,6 +30,9 @@
 
 namespace acquire {
 
+/// A zero-copy, read-only view of T predictions of N x K (ensemble members, MC-dropout passes):
+/// entry (t, i, k) at member_data(t) + i * row_stride() + k * class_stride(). See the file
+/// comment for the layouts; the buffer must outlive the view.
 template <class Scalar>
 class PredictionStack {
 public:
@@ -88,8 +91,11 @@ public:
     Index members() const { return static_cast<Index>(members_.size()); }  ///< T
     Index rows() const { return rows_; }                                    ///< N
     Index cols() const { return cols_; }                                    ///< K
+    /// Elements between consecutive samples (rows) of a member.
     Index row_stride() const { return row_stride_; }
+    /// Elements between consecutive classes of a sample.
     Index class_stride() const { return class_stride_; }
+    /// Address of entry (t, 0, 0); t is not range-checked (see member() for a checked view).
     const Scalar* member_data(Index t) const { return members_[static_cast<std::size_t>(t)]; }
 
     /// p_t(class k | sample i).

@@ -41,12 +41,15 @@ void as_column(const Eigen::MatrixBase<Derived>& v, F&& f) {
 template <class Scalar>
 class TopK {
 public:
+    /// Keeps the best k scores pushed (k >= 0, else invalid_input).
     explicit TopK(Index k) : k_(k) {
         if (k < 0) detail::fail("TopK", "k must be >= 0, got ", k);
         heap_.reserve(static_cast<std::size_t>(k));
     }
 
+    /// The k given at construction.
     Index k() const { return k_; }
+    /// Scores kept so far: min(k, scores pushed).
     Index size() const { return static_cast<Index>(heap_.size()); }
 
     /// Offers one sample.

@@ -31,6 +31,7 @@ struct ContrastiveOptions {
     /// rows x sizeof(Scalar)). Extra memory is at most (threads x memory_bytes) plus O(M K)
     /// for the labeled predictions and O(M) norms; at least 4096.
     std::size_t memory_bytes = std::size_t(32) << 20;
+    /// Value checks of the inputs (see CheckOptions).
     CheckOptions checks;
 };
 

@@ -115,7 +115,9 @@ public:
 
     /// Epochs observed so far.
     Index epochs() const { return epochs_; }
+    /// N, the samples tracked.
     Index size() const { return n_; }
+    /// K, the classes.
     Index classes() const { return k_; }
 
     /// f_x: the number of epochs that predicted sample x's modal label.
@@ -205,6 +207,7 @@ public:
         detail::for_each_entry(correct, [&](Index j, auto c) { record(batch[static_cast<std::size_t>(j)], c != 0); });
     }
 
+    /// N, the samples tracked.
     Index size() const { return n_; }
     /// Times sample i was presented.
     Index presentations(Index i) const { return presentations_[checked(i, "presentations")]; }

@@ -24,6 +24,7 @@ namespace acquire {
 struct EglOptions {
     /// The last layer has a bias (logits = W h + bias): its gradient p - e_y adds 1 to ||h||^2.
     bool bias = true;
+    /// Value checks of the inputs (see CheckOptions).
     CheckOptions checks;
 };
 

@@ -19,7 +19,7 @@ namespace acquire {
 /// The ranking loss and its gradient with respect to the predicted losses.
 template <class Scalar>
 struct RankingLoss {
-    double loss = 0;
+    double loss = 0;  ///< the loss over the b/2 pairs (see ranking_loss)
     Vector<Scalar> gradient;  ///< d loss / d predicted, one entry per sample
 };
 

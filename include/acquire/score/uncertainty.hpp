@@ -34,7 +34,9 @@ namespace acquire {
 template <class Derived>
 class Logits {
 public:
+    /// Wraps `matrix` (held by reference: it must outlive the wrapper).
     explicit Logits(const Derived& matrix) : matrix_(matrix) {}
+    /// The wrapped N x K logits.
     const Derived& matrix() const { return matrix_; }
 
 private:

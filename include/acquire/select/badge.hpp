@@ -21,6 +21,7 @@
 
 namespace acquire {
 
+/// Options of `badge`.
 struct BadgeOptions {
     /// Seed of the D^2 draws (race keys, as kmeans_pp: the same picks on every platform and
     /// thread count).

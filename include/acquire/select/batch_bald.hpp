@@ -52,6 +52,7 @@
 
 namespace acquire {
 
+/// Options of `batch_bald`.
 struct BatchBaldOptions {
     /// Indices already labeled (or otherwise unavailable): never picked. In range, no duplicates.
     std::vector<Index> labeled;
@@ -72,6 +73,7 @@ struct BatchBaldOptions {
     /// itself in 4 and 5: below the sampling noise). false evaluates every unlabeled candidate
     /// at every step.
     bool lazy = true;
+    /// Value checks of the stack (see CheckOptions).
     CheckOptions checks;
 };
 

@@ -23,8 +23,8 @@ namespace acquire {
 /// CEAL's threshold schedule: delta_t = max(0, delta0 - decay * t) for round t = 0, 1, ...
 /// (the paper updates delta after every round with a fixed decay rate).
 struct CealSchedule {
-    double delta0 = 0.05;
-    double decay = 0.0033;
+    double delta0 = 0.05;  ///< delta at round 0
+    double decay = 0.0033;  ///< subtracted from delta each round
 
     /// The entropy threshold of round t (t >= 0). Throws invalid_input when delta0 or decay is
     /// negative or not finite, or t is negative.

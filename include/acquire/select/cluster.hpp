@@ -16,6 +16,7 @@
 
 namespace acquire {
 
+/// Options of `kmeans` (k-means++ start, then Lloyd iterations).
 struct KMeansOptions {
     /// Lloyd iterations at most.
     Index max_iterations = 100;
@@ -23,9 +24,11 @@ struct KMeansOptions {
     double tolerance = 1e-6;
     /// Seed of the k-means++ start (acquire::Rng: the same clustering everywhere).
     std::uint64_t seed = 0;
+    /// Value checks of the points (see CheckOptions).
     CheckOptions checks;
 };
 
+/// What `kmeans` returns.
 template <class Scalar>
 struct KMeansResult {
     RowMatrix<Scalar> centers;      ///< k x d
@@ -92,12 +95,14 @@ KMeansResult<typename Derived::Scalar> kmeans(const Eigen::MatrixBase<Derived>& 
     return result;
 }
 
+/// Options of `cluster_select`.
 struct ClusterSelectOptions {
     /// Prefilter size as a multiple of b (Zhdanov 2019 uses about 10), in [1, 50]. Capped at the
     /// unlabeled pool.
     Index beta = 10;
     /// Already labeled rows: never prefiltered or picked.
     std::vector<Index> labeled;
+    /// Options of the k-means run on the prefiltered candidates.
     KMeansOptions kmeans;
 };
 

@@ -83,12 +83,15 @@ public:
         }
     }
 
+    /// The ranks in [0, 1], one per score (empty when the scores were not a vector or held a NaN).
     const Eigen::VectorXd& values() const { return values_; }
     /// First NaN row of the scores, or -1 (a NaN has no rank).
     Index nan_row() const { return nan_row_; }
     /// The scores were a vector.
     bool is_vector() const { return shape_rows_ < 0; }
+    /// Rows of scores that were not a vector (rank_combine refuses them); -1 for a vector.
     Index rows() const { return shape_rows_; }
+    /// Columns of scores that were not a vector; -1 for a vector.
     Index cols() const { return shape_cols_; }
 
 private:

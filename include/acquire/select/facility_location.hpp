@@ -44,6 +44,7 @@
 
 namespace acquire {
 
+/// Options of `facility_location`.
 struct FacilityLocationOptions {
     /// Plain greedy's picks, with stale-bound (Minoux) lazy evaluation: stale candidates are
     /// re-evaluated in batches (1, 2, 4, ... up to a tile per step), one similarity product per
@@ -53,8 +54,8 @@ struct FacilityLocationOptions {
     /// Stochastic greedy (Mirzasoleiman et al. 2015): per step, the best of a uniform sample of
     /// ceil((|candidates| / b) ln(1 / epsilon)) remaining candidates. Overrides `lazy`.
     bool stochastic = false;
-    double epsilon = 0.01;
-    std::uint64_t seed = 0;
+    double epsilon = 0.01;  ///< stochastic greedy's epsilon, in (0, 1)
+    std::uint64_t seed = 0;  ///< seed of stochastic greedy's samples (acquire::Rng)
     /// Working-memory bound for candidate x pool similarities (dense mode). When every candidate's
     /// row (N scalars, padded to a multiple of 8) fits, the block is computed once and kept;
     /// otherwise rows are computed in tiles and the rows that lazy greedy re-evaluates are kept

@@ -38,12 +38,15 @@ struct KCenterStats {
     Index skipped = 0;
 };
 
+/// Options of `k_center_greedy`.
 struct KCenterOptions {
+    /// Distance between embeddings.
     Metric metric = Metric::euclidean;
     /// First pick when no point is labeled: -1 draws it uniformly from the pool with `seed`
     /// (acquire::Rng, the same on every platform); otherwise that unlabeled index. Ignored when
     /// labeled points exist (the first pick is then the farthest from them).
     Index first = -1;
+    /// Seed of the first pick's draw when `first` is -1 and nothing is labeled.
     std::uint64_t seed = 0;
     /// Skip distances the triangle inequality rules out. The picks are identical either way;
     /// false runs the naive algorithm (the benchmark's reference).

@@ -26,6 +26,7 @@ struct D2Stats {
     Index skipped = 0;
 };
 
+/// Options of `kmeans_pp`.
 struct KMeansPPOptions {
     /// Fixed initial centers (e.g. the labeled points): they count as centers from the start and
     /// are never picked. In range, no duplicates.
