@@ -25,3 +25,4 @@
 #include "acquire/select/k_center.hpp"
 #include "acquire/select/kmeans_pp.hpp"
 #include "acquire/select/stochastic.hpp"
+#include "acquire/select/typiclust.hpp"
