@@ -24,5 +24,6 @@
 #include "acquire/select/hybrid.hpp"
 #include "acquire/select/k_center.hpp"
 #include "acquire/select/kmeans_pp.hpp"
+#include "acquire/select/probcover.hpp"
 #include "acquire/select/stochastic.hpp"
 #include "acquire/select/typiclust.hpp"
