@@ -7,6 +7,9 @@
 #include <catch2/catch.hpp>
 
 #include <limits>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 using acquire::Index;
 using Catch::Contains;
@@ -114,4 +117,21 @@ TEST_CASE("agglomerative_clustering: memory bound and bad input", "[hierarchical
     X(7, 2) = std::numeric_limits<double>::infinity();
     REQUIRE_THROWS_WITH(acquire::agglomerative_clustering(X, 1.0, o), Contains("X row 7 column 2 is inf"));
     REQUIRE_THROWS_WITH(acquire::agglomerative_clustering(Eigen::MatrixXd(0, 3), 1.0, o), Contains("X must have at least one row"));
+}
+
+TEST_CASE("agglomerative_clustering: the same on 1 and 3 threads", "[hierarchical]") {
+    const auto X = acquire::synthetic::embeddings<float>(1200, 6);
+    acquire::AgglomerativeOptions o;
+    o.tile_bytes = 4096;
+    const auto c = acquire::agglomerative_clustering(X, 1.5, o);
+#ifdef _OPENMP
+    const int threads = omp_get_max_threads();
+    for (int k : {1, 3}) {
+        omp_set_num_threads(k);
+        CHECK(acquire::agglomerative_clustering(X, 1.5, o).assignment == c.assignment);
+    }
+    omp_set_num_threads(threads);
+#endif
+    CHECK(c.clusters > 1);
+    CHECK(c.clusters < 1200);
 }

@@ -7,6 +7,9 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 using acquire::Index;
 using Catch::Contains;
@@ -172,4 +175,27 @@ TEST_CASE("probcover and probcover_delta: bad input", "[probcover]") {
     REQUIRE_THROWS_WITH(acquire::probcover_delta(X, Index(2), po), Contains("options alpha must be in (0, 1], got 0"));
     po.alpha = 1.5;
     REQUIRE_THROWS_WITH(acquire::probcover_delta(X, std::vector<Index>(10, 0), po), Contains("options alpha must be in (0, 1], got 1.5"));
+}
+
+TEST_CASE("probcover and probcover_delta: the same on 1 and 3 threads", "[probcover]") {
+    const auto X = acquire::synthetic::embeddings<float>(1500, 6);
+    acquire::ProbCoverDeltaOptions po;
+    po.tile_bytes = 4096;
+    const double delta = acquire::probcover_delta(X, Index(8), po);
+    acquire::ProbCoverOptions o;
+    o.tile_bytes = 4096;
+    o.labeled = {3, 1000};
+    const auto sel = acquire::probcover(X, delta, 20, o);
+#ifdef _OPENMP
+    const int threads = omp_get_max_threads();
+    for (int k : {1, 3}) {
+        omp_set_num_threads(k);
+        CHECK(acquire::probcover_delta(X, Index(8), po) == delta);
+        const auto again = acquire::probcover(X, delta, 20, o);
+        CHECK(again.indices == sel.indices);
+        CHECK(again.objective == sel.objective);
+    }
+    omp_set_num_threads(threads);
+#endif
+    CHECK(sel.size() == 20);
 }

@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <set>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 using acquire::Index;
 using Catch::Contains;
@@ -173,4 +176,26 @@ TEST_CASE("typiclust and typicality: bad input", "[typiclust]") {
     X(3, 1) = 0;
     REQUIRE_THROWS_WITH(acquire::typicality(X, 0), Contains("k must be >= 1, got 0"));
     REQUIRE_THROWS_WITH(acquire::typicality(Eigen::MatrixXd(0, 2), 1), Contains("X must have at least one row"));
+}
+
+TEST_CASE("typiclust and typicality: the same on 1 and 3 threads", "[typiclust]") {
+    const auto X = acquire::synthetic::embeddings<float>(1500, 6);
+    acquire::TypiClustOptions o;
+    o.labeled = {4, 400, 900};
+    o.max_clusters = 3;  // clusters of ~500 rows: several k-NN blocks each
+    o.memory_bytes = 4096;
+    const auto sel = acquire::typiclust(X, 12, o);
+    const auto t = acquire::typicality(X, 20, 4096);
+#ifdef _OPENMP
+    const int threads = omp_get_max_threads();
+    for (int k : {1, 3}) {
+        omp_set_num_threads(k);
+        const auto again = acquire::typiclust(X, 12, o);
+        CHECK(again.indices == sel.indices);
+        CHECK(again.objective == sel.objective);
+        CHECK(acquire::typicality(X, 20, 4096) == t);
+    }
+    omp_set_num_threads(threads);
+#endif
+    CHECK(sel.size() == 12);
 }
