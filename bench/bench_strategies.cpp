@@ -7,8 +7,8 @@
 // The checked default call runs beside the unchecked one (checks.values = false) where the
 // function has value checks.
 //
-// Flags: --n=1000000 (scores) --m=20000 (embeddings for typiclust) --g=5000 (probcover and HAC)
-// --d=64 --b=100, --smoke=1 for tiny sizes. Float.
+// Flags: --n=1000000 (scores) --m=10000 (embeddings for typiclust) --g=5000 (probcover)
+// --h=2000 (agglomerative) --d=64 --b=50, --smoke=1 for tiny sizes. Float.
 #include "common.hpp"
 
 #include <acquire/core/top_k.hpp>
@@ -30,10 +30,11 @@ using acquire::Index;
 int main(int argc, char** argv) {
     acquire_bench::Args args(argc, argv);
     const auto n = args.value("n", 1000000, 5000);
-    const auto m = args.value("m", 20000, 600);
+    const auto m = args.value("m", 10000, 600);
     const auto g = args.value("g", 5000, 300);
+    const auto h = args.value("h", 2000, 200);
     const auto d = args.value("d", 64, 8);
-    const auto b = args.value("b", 100, 5);
+    const auto b = args.value("b", 50, 5);
     args.check_all_used();
 
     Eigen::VectorXf s(n);
@@ -127,12 +128,17 @@ int main(int argc, char** argv) {
                                          state.counters["coverage"] = sel.objective.back() / double(g);
                                      })->Unit(benchmark::kMillisecond)->UseRealTime();
     }
+    const std::string hs = "/h:" + std::to_string(h) + "/d:" + std::to_string(d);
+    auto hac_pool = [=]() -> const acquire::RowMatrix<float>& {
+        return acquire_bench::Fixture::get<acquire::RowMatrix<float>>(
+            acquire_bench::key({h, d}, "hac"), [=] { return acquire::synthetic::embeddings<float, Eigen::RowMajor>(h, d); });
+    };
     for (bool naive : {false, true}) {
-        auto* bm = benchmark::RegisterBenchmark(((naive ? "reference/agglomerative_naive" : "agglomerative_clustering") + gs).c_str(),
+        auto* bm = benchmark::RegisterBenchmark(((naive ? "reference/agglomerative_naive" : "agglomerative_clustering") + hs).c_str(),
                                      [=](benchmark::State& state) {
                                          acquire::AgglomerativeOptions o;
                                          o.naive = naive;
-                                         const auto& X = small();
+                                         const auto& X = hac_pool();
                                          acquire::Clustering c;
                                          for (auto _ : state) benchmark::DoNotOptimize(c = acquire::agglomerative_clustering(X, 4.0, o));
                                          state.counters["clusters"] = double(c.clusters);
