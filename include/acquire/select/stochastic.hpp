@@ -46,10 +46,10 @@ struct StochasticOptions {
 
 namespace detail {
 
-/// Standard Gumbel noise -ln(-ln u) for u uniform in (0, 1): the 53-bit uniform shifted by half
-/// a step, so u is never 0 or 1 and the noise is always finite.
-inline double gumbel(Rng& rng) {
-    const double u = (static_cast<double>(rng.next() >> 11) + 0.5) * 0x1.0p-53;
+/// Standard Gumbel noise -ln(-ln u) for u uniform in (0, 1) from 64 random bits: the 53-bit
+/// uniform shifted by half a step, so u is never 0 or 1 and the noise is always finite.
+inline double gumbel(std::uint64_t bits) {
+    const double u = (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53;
     return -std::log(-std::log(u));
 }
 
@@ -138,8 +138,9 @@ std::vector<Index> stochastic_batch(const Eigen::MatrixBase<Derived>& scores, In
     Rng rng(options.seed);
     TopK<double> positive(b), zero(b);
     for (Index i = 0; i < n; ++i) {
-        const double g = detail::gumbel(rng);
+        const std::uint64_t bits = rng.next();  // drawn for labeled rows too: fixed per row
         if (labeled[static_cast<std::size_t>(i)]) continue;
+        const double g = detail::gumbel(bits);
         const double lw = log_w[static_cast<std::size_t>(i)];
         if (std::isinf(lw)) zero.push(i, g);
         else positive.push(i, lw + g);
