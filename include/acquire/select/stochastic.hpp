@@ -13,7 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <numeric>
+#include <utility>
 #include <vector>
 
 namespace acquire {
@@ -123,14 +123,14 @@ std::vector<Index> stochastic_batch(const Eigen::MatrixBase<Derived>& scores, In
         case StochasticMode::soft_rank: {
             // Ranks over all rows (labeled included): a row's weight does not depend on which
             // other rows are labeled, as for the other two modes.
-            std::vector<Index> order(static_cast<std::size_t>(n));
-            std::iota(order.begin(), order.end(), Index(0));
-            std::sort(order.begin(), order.end(), [&](Index a, Index c) {
-                const double sa = s[static_cast<std::size_t>(a)], sc = s[static_cast<std::size_t>(c)];
-                return sa > sc || (sa == sc && a < c);
+            // (score, index) pairs sort with their keys at hand: no indirect loads per compare.
+            std::vector<std::pair<double, Index>> order(static_cast<std::size_t>(n));
+            for (Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = {s[static_cast<std::size_t>(i)], i};
+            std::sort(order.begin(), order.end(), [](const auto& a, const auto& c) {
+                return a.first > c.first || (a.first == c.first && a.second < c.second);
             });
             for (Index r = 0; r < n; ++r)
-                log_w[static_cast<std::size_t>(order[static_cast<std::size_t>(r)])] = -beta * std::log(static_cast<double>(r + 1));
+                log_w[static_cast<std::size_t>(order[static_cast<std::size_t>(r)].second)] = -beta * std::log(static_cast<double>(r + 1));
             break;
         }
     }
