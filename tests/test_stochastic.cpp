@@ -189,6 +189,15 @@ TEST_CASE("stochastic_batch: bad input", "[stochastic]") {
     REQUIRE_THROWS_WITH(acquire::stochastic_batch(s, 1, o), Contains("scores entry 1 is nan"));
     s[1] = std::numeric_limits<double>::infinity();
     REQUIRE_THROWS_WITH(acquire::stochastic_batch(s, 1, o), Contains("scores entry 1 is inf (must be finite)"));
+    INFO("with the value checks off, +Inf is drawn first and -Inf last; softmax 0 x Inf throws");
+    o.checks.values = false;
+    s[0] = -std::numeric_limits<double>::infinity();
+    CHECK(acquire::stochastic_batch(s, 4, o).front() == 1);
+    CHECK(acquire::stochastic_batch(s, 4, o).back() == 0);
+    o.beta = 0;
+    REQUIRE_THROWS_WITH(acquire::stochastic_batch(s, 1, o), Contains("scores entry 0 gives no weight"));
+    o.checks.values = true;
+    s[0] = 0.1;
     s[1] = 0.2;
     o.beta = -1;
     REQUIRE_THROWS_WITH(acquire::stochastic_batch(s, 1, o), Contains("options beta must be >= 0"));

@@ -130,8 +130,8 @@ BallGraph ball_graph(const char* fn, const Eigen::MatrixBase<Derived>& X, double
 /// N x mean ball size x 8 bytes); it must fit options.memory_bytes (default 1 GB) or the call
 /// throws. Building it is O(N^2 d) time in tiled matrix products (options.tile_bytes per worker
 /// thread); distances come from ||x||^2 + ||y||^2 - 2 x.y in the input's Scalar, so pairs
-/// within rounding of delta may fall either side (the graph is kept symmetric). Greedy:
-/// O(E + N b). Same result on any thread count.
+/// within rounding of delta may fall either side (the graph is kept symmetric). A row-major
+/// copy of X is made (O(N d)). Greedy: O(E + N b). Same result on any thread count.
 ///
 /// Throws invalid_input for an empty X, NaN or Inf values, delta negative or not finite, bad
 /// labeled indices, b < 0 or above the unlabeled rows, tile_bytes < 4096, or a graph over

@@ -39,8 +39,9 @@ struct StochasticOptions {
     std::vector<Index> labeled;
     /// Seed of the Gumbel noise (acquire::Rng: the same draw everywhere).
     std::uint64_t seed = 0;
-    /// checks.values: reject NaN or Inf scores (and negative ones for power). NaN is always
-    /// rejected; with the check off, an Inf gives an unspecified (never undefined) order.
+    /// checks.values: reject Inf scores. NaN and, for power, negative scores are always
+    /// rejected; with the check off, +Inf scores are drawn first (ties by lowest index) and
+    /// an Inf under softmax with beta = 0 throws.
     CheckOptions checks;
 };
 
@@ -142,7 +143,9 @@ std::vector<Index> stochastic_batch(const Eigen::MatrixBase<Derived>& scores, In
         if (labeled[static_cast<std::size_t>(i)]) continue;
         const double g = detail::gumbel(bits);
         const double lw = log_w[static_cast<std::size_t>(i)];
-        if (std::isinf(lw)) zero.push(i, g);
+        // Only an Inf score let through with checks.values off reaches +inf or NaN here.
+        if (std::isnan(lw)) detail::fail(fn, "scores entry ", i, " gives no weight (an Inf score with beta = 0?)");
+        if (lw == -std::numeric_limits<double>::infinity()) zero.push(i, g);
         else positive.push(i, lw + g);
     }
     auto out = positive.indices();
