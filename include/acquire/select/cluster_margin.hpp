@@ -27,7 +27,7 @@ struct ClusterMarginOptions {
     std::uint64_t seed = 0;
 };
 
-/// Cluster-Margin (Citovsky et al. 2021, Algorithm 1): given a clustering of the pool
+/// Cluster-Margin (Citovsky et al. 2021): given a clustering of the pool
 /// (`assignment[i]` in [0, N), computed once, e.g. by agglomerative_clustering() as in the
 /// paper, or kmeans() for large pools),
 ///   1. M = the k_m unlabeled rows of highest score (ties: lowest index). Pass

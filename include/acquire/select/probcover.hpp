@@ -198,7 +198,7 @@ struct ProbCoverDeltaOptions {
     KMeansOptions kmeans;
 };
 
-/// The delta of Yehuda et al. (2022, section 4.2) for given pseudo-labels (one per row, any
+/// The delta of Yehuda et al. (2022) for given pseudo-labels (one per row, any
 /// integers): a ball B(x) = {x} + {x' : ||x - x'|| < delta} is pure when all its points share
 /// x's label, i.e. when delta <= r(x), the distance from x to the nearest row with another
 /// label. The purity sum_x [delta <= r(x)] / N falls as delta grows, and the largest delta with

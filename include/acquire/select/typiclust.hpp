@@ -65,7 +65,7 @@ inline Index typicality_neighbors(Index k, Index m) { return std::min(k, m / 2);
 
 }  // namespace detail
 
-/// Typicality (Hacohen et al. 2022, eq. 2) of every row of X within X:
+/// Typicality (Hacohen et al. 2022) of every row of X within X:
 ///
 ///   typicality(x) = 1 / ( (1/k') sum_{x_j in kNN(x)} ||x - x_j|| ),   k' = min(k, floor(N / 2)),
 ///
