@@ -24,3 +24,4 @@
 #include "acquire/select/hybrid.hpp"
 #include "acquire/select/k_center.hpp"
 #include "acquire/select/kmeans_pp.hpp"
+#include "acquire/select/stochastic.hpp"

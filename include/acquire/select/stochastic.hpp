@@ -1,0 +1,155 @@
+// Stochastic batch acquisition (Kirsch, Farquhar, Atighehchian, Jesson, Branchaud-Charron & Gal
+// 2023, "Stochastic Batch Acquisition: A Simple Baseline for Deep Active Learning", TMLR):
+// instead of the b highest scores, draw b samples without replacement with probabilities that
+// grow with the score. Top-k of a single-point score picks near-duplicates; sampling spreads the
+// batch at the cost of one pass over the scores.
+#pragma once
+
+#include "acquire/core/error.hpp"
+#include "acquire/core/random.hpp"
+#include "acquire/core/top_k.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+namespace acquire {
+
+/// How a score becomes a sampling weight (Kirsch et al. 2023, section 3).
+enum class StochasticMode {
+    /// p_i proportional to s_i^beta. Needs s_i >= 0 (the paper's choice for BALD, entropy and
+    /// other non-negative scores).
+    power,
+    /// p_i proportional to exp(beta s_i). Any finite score.
+    softmax,
+    /// p_i proportional to rank_i^-beta, rank 1 = highest score (ties: lower index ranks first).
+    /// Any finite score; only the order of the scores matters.
+    soft_rank,
+};
+
+struct StochasticOptions {
+    StochasticMode mode = StochasticMode::power;
+    /// Coldness, in [0, +inf]. 0 draws uniformly (the random baseline); larger values
+    /// concentrate on the highest scores; +inf is exactly top_k (ties by lowest index).
+    double beta = 1.0;
+    /// Rows never drawn (already labeled).
+    std::vector<Index> labeled;
+    /// Seed of the Gumbel noise (acquire::Rng: the same draw everywhere).
+    std::uint64_t seed = 0;
+    /// checks.values: reject NaN or Inf scores (and negative ones for power). NaN is always
+    /// rejected; with the check off, an Inf gives an unspecified (never undefined) order.
+    CheckOptions checks;
+};
+
+namespace detail {
+
+/// Standard Gumbel noise -ln(-ln u) for u uniform in (0, 1): the 53-bit uniform shifted by half
+/// a step, so u is never 0 or 1 and the noise is always finite.
+inline double gumbel(Rng& rng) {
+    const double u = (static_cast<double>(rng.next() >> 11) + 0.5) * 0x1.0p-53;
+    return -std::log(-std::log(u));
+}
+
+}  // namespace detail
+
+/// Stochastic batch acquisition (Kirsch et al. 2023): b distinct unlabeled rows drawn without
+/// replacement, each draw picking row i with probability proportional to its weight w_i among the
+/// rows not drawn yet, where
+///
+///   power:     w_i = s_i^beta             (s_i >= 0)
+///   softmax:   w_i = exp(beta s_i)
+///   soft_rank: w_i = rank_i^-beta         (rank 1 = highest score, ties: lower index first)
+///
+/// Higher score = more likely drawn. Returned in draw order (the first is the first draw).
+///
+/// Drawn with the Gumbel-top-k trick (Kool, van Hoof & Welling 2019): row i gets the key
+/// ln w_i + G_i, G_i standard Gumbel noise, and the b largest keys are exactly a sequential
+/// sample without replacement. Everything stays in log space, so softmax never overflows and
+/// power needs no normalisation. G_i is the i-th draw of Rng(seed) whatever `labeled` holds, so
+/// labeling a row never changes the noise of the others. beta = 0 is uniform sampling; beta =
+/// +inf returns top_k(scores, b, labeled).
+///
+/// Power with s_i = 0 gives w_i = 0: such rows are never drawn while an unlabeled row with a
+/// positive score remains; once those are exhausted, the rest of the batch is drawn uniformly
+/// from the zero-score rows (the limit of a tiny equal weight on each). 0^0 counts as 1 when
+/// beta = 0 (uniform).
+///
+/// O(N) time (one Rng draw and one log per row, plus a sort for soft_rank) and O(N) memory.
+///
+/// Throws invalid_input when `scores` is not a vector, holds a NaN or Inf (or, for power, a
+/// negative value), beta is NaN or negative, `labeled` has an index out of range or a duplicate,
+/// or b is negative or larger than the number of unlabeled rows.
+template <class Derived>
+std::vector<Index> stochastic_batch(const Eigen::MatrixBase<Derived>& scores, Index b,
+                                    const StochasticOptions& options = {}) {
+    constexpr const char* fn = "stochastic_batch";
+    detail::check_vector(fn, "scores", scores);
+    const Index n = scores.size();
+    if (!(options.beta >= 0)) detail::fail(fn, "options beta must be >= 0 (or +inf), got ", options.beta);
+    detail::check_tolerance(fn, options.checks);
+    const auto labeled = detail::index_mask(fn, "options labeled", options.labeled, n);
+    detail::check_budget(fn, "b", b, n - static_cast<Index>(options.labeled.size()));
+    std::vector<double> s(static_cast<std::size_t>(n));
+    detail::as_column(scores, [&](const auto& v) {
+        for (Index i = 0; i < n; ++i) s[static_cast<std::size_t>(i)] = static_cast<double>(v.coeff(i));
+    });
+    for (Index i = 0; i < n; ++i) {
+        const double v = s[static_cast<std::size_t>(i)];
+        if (std::isnan(v) || (options.checks.values && std::isinf(v)))
+            detail::fail(fn, "scores entry ", i, " is ", v, " (must be finite)");
+        if (options.mode == StochasticMode::power && v < 0)
+            detail::fail(fn, "scores entry ", i, " is ", v, " (power sampling needs scores >= 0)");
+    }
+    if (std::isinf(options.beta)) return top_k(scores, b, options.labeled);
+    if (b == 0) return {};
+
+    // Log-weights; -inf marks a zero weight (power with s_i = 0).
+    std::vector<double> log_w(static_cast<std::size_t>(n));
+    const double beta = options.beta;
+    switch (options.mode) {
+        case StochasticMode::power:
+            for (Index i = 0; i < n; ++i) {
+                const double v = s[static_cast<std::size_t>(i)];
+                log_w[static_cast<std::size_t>(i)] =
+                    beta == 0 ? 0.0 : (v > 0 ? beta * std::log(v) : -std::numeric_limits<double>::infinity());
+            }
+            break;
+        case StochasticMode::softmax:
+            for (Index i = 0; i < n; ++i) log_w[static_cast<std::size_t>(i)] = beta * s[static_cast<std::size_t>(i)];
+            break;
+        case StochasticMode::soft_rank: {
+            // Ranks over all rows (labeled included): a row's weight does not depend on which
+            // other rows are labeled, as for the other two modes.
+            std::vector<Index> order(static_cast<std::size_t>(n));
+            std::iota(order.begin(), order.end(), Index(0));
+            std::sort(order.begin(), order.end(), [&](Index a, Index c) {
+                const double sa = s[static_cast<std::size_t>(a)], sc = s[static_cast<std::size_t>(c)];
+                return sa > sc || (sa == sc && a < c);
+            });
+            for (Index r = 0; r < n; ++r)
+                log_w[static_cast<std::size_t>(order[static_cast<std::size_t>(r)])] = -beta * std::log(static_cast<double>(r + 1));
+            break;
+        }
+    }
+    // Gumbel keys; zero-weight rows keep their bare noise for the uniform fill-in.
+    Rng rng(options.seed);
+    TopK<double> positive(b), zero(b);
+    for (Index i = 0; i < n; ++i) {
+        const double g = detail::gumbel(rng);
+        if (labeled[static_cast<std::size_t>(i)]) continue;
+        const double lw = log_w[static_cast<std::size_t>(i)];
+        if (std::isinf(lw)) zero.push(i, g);
+        else positive.push(i, lw + g);
+    }
+    auto out = positive.indices();
+    for (const Index i : zero.indices()) {
+        if (static_cast<Index>(out.size()) == b) break;
+        out.push_back(i);
+    }
+    return out;
+}
+
+}  // namespace acquire
