@@ -77,7 +77,7 @@ struct Regime {
 struct Config {
     std::string data = "/usr/share/datasets/fashion-mnist", out = "fashion_mnist_results";
     int hidden = 128, epochs = 40, mc = 20, pca_dims = 50, probcover_clusters = 10;
-    Index pool_limit = 60000, test_limit = 10000, batch_bald_subset = 2000;
+    Index pool_limit = 20000, test_limit = 10000, batch_bald_subset = 1000;
     double power_beta = 1.0;
     bool merge = false;
     std::vector<Regime> regimes;
@@ -189,6 +189,7 @@ std::vector<Index> acquire_batch(const std::string& strategy, const fmnist::Mlp&
                                  RunState& state, std::uint64_t seed, double& model_seconds) {
     const Index n = P.rows();
     (void)state;
+    (void)shared;
     auto timed_stack = [&](const Mat& h) {
         const auto t0 = std::chrono::steady_clock::now();
         auto stack = mc_dropout(net, h, cfg.mc, seed);
