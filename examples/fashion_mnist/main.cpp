@@ -456,14 +456,19 @@ int main(int argc, char** argv) {
         int seed;
     };
     std::vector<Job> jobs;
+    std::vector<std::string> extra;  // asked for but in no regime's list (e.g. least_confidence): joins each
+    for (const auto& s : only_strategies)
+        if (std::none_of(regimes.begin(), regimes.end(), [&](const Regime& g) {
+                return std::find(g.strategies.begin(), g.strategies.end(), s) != g.strategies.end();
+            }))
+            extra.push_back(s);
     for (std::size_t r = 0; r < regimes.size(); ++r) {
         auto& list = regimes[r].strategies;
+        list.insert(list.end(), extra.begin(), extra.end());
         std::vector<std::string> run_now;
         for (const auto& s : list)
             if (only_strategies.empty() || std::find(only_strategies.begin(), only_strategies.end(), s) != only_strategies.end())
                 run_now.push_back(s);
-        for (const auto& s : only_strategies)  // a strategy outside the default list joins the report
-            if (std::find(list.begin(), list.end(), s) == list.end()) list.push_back(s), run_now.push_back(s);
         for (int seed = 0; seed < regimes[r].seeds; ++seed)
             for (const auto& s : run_now) jobs.push_back({r, s, seed});
     }
