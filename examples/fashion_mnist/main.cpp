@@ -12,13 +12,15 @@
 //   batch_bald on a random subset of the unlabeled pool (low regime only).
 //
 //   fashion_mnist [--data DIR] [--out DIR] [--regimes low,mid] [--strategies a,b,...]
-//                 [--seeds S] [--merge] [--quick]
+//                 [--seeds S] [--merge] [--report-only] [--quick]
 //
 // Writes DIR/<regime>/results.csv (strategy, seed, labels, accuracy, acquisition, training and
 // inference seconds), summary.csv and summary.dat (mean and std per budget), results.md and,
-// when gnuplot is installed, learning_curves.png. --merge keeps the rows of strategies not run
-// now from an existing results.csv (each (strategy, seed) run is deterministic and independent,
-// so running strategies in several invocations gives the same accuracies as one run).
+// when gnuplot is installed, learning_curves.png. Each finished run is appended to partial.csv
+// at once. --merge keeps the rows of the (strategy, seed) runs not run now from an existing
+// results.csv and partial.csv: each run is deterministic and independent, so running strategies
+// in several invocations gives the same accuracies as one run. --report-only just rewrites the
+// tables and plots from those files.
 #include "idx.hpp"
 #include "mlp.hpp"
 
@@ -76,7 +78,7 @@ struct Regime {
 
 struct Config {
     std::string data = "/usr/share/datasets/fashion-mnist", out = "fashion_mnist_results";
-    int hidden = 128, epochs = 40, mc = 20, pca_dims = 50, probcover_clusters = 10;
+    int hidden = 128, epochs = 40, mc = 20, pca_dims = 50, probcover_clusters = 10, cluster_margin_clusters = 100;
     Index pool_limit = 20000, test_limit = 10000, batch_bald_subset = 1000;
     double power_beta = 1.0;
     bool merge = false;
@@ -188,8 +190,6 @@ std::vector<Index> acquire_batch(const std::string& strategy, const fmnist::Mlp&
                                  const std::vector<Index>& labeled, Index b, const Shared& shared, const Config& cfg,
                                  RunState& state, std::uint64_t seed, double& model_seconds) {
     const Index n = P.rows();
-    (void)state;
-    (void)shared;
     auto timed_stack = [&](const Mat& h) {
         const auto t0 = std::chrono::steady_clock::now();
         auto stack = mc_dropout(net, h, cfg.mc, seed);
@@ -230,6 +230,28 @@ std::vector<Index> acquire_batch(const std::string& strategy, const fmnist::Mlp&
         acquire::BadgeOptions o;
         o.seed = seed;
         return acquire::badge(P, H, labeled, b, o).indices;
+    }
+    if (strategy == "typiclust") {
+        acquire::TypiClustOptions o;
+        o.labeled = labeled;
+        o.kmeans.seed = seed;
+        return acquire::typiclust(shared.pca, b, o).indices;
+    }
+    if (strategy == "probcover") {
+        acquire::ProbCoverOptions o;
+        o.labeled = labeled;
+        return acquire::probcover(shared.pca, shared.probcover_delta, b, o).indices;
+    }
+    if (strategy == "cluster_margin") {
+        if (state.clusters.empty()) {  // once per run, on the first model's hidden layer (timed as acquisition)
+            acquire::KMeansOptions o;
+            o.seed = seed;
+            state.clusters = acquire::kmeans(H, std::min<Index>(cfg.cluster_margin_clusters, n), o).assignment;
+        }
+        acquire::ClusterMarginOptions o;
+        o.labeled = labeled;
+        o.seed = seed;
+        return acquire::cluster_margin(acquire::margin(P), state.clusters, b, o).indices;
     }
     if (strategy == "entropy+facility_location")
         return acquire::hybrid(acquire::entropy(P), 10 * b, labeled, b, [&](const std::vector<Index>& c, Index k) {
@@ -405,6 +427,7 @@ int main(int argc, char** argv) {
     cfg.regimes = default_regimes();
     std::vector<std::string> only_regimes, only_strategies;
     int seeds = 0;
+    bool report_only = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -425,6 +448,7 @@ int main(int argc, char** argv) {
         else if (a == "--strategies") only_strategies = split(next());
         else if (a == "--seeds") seeds = std::stoi(next());
         else if (a == "--merge") cfg.merge = true;
+        else if (a == "--report-only") cfg.merge = true, report_only = true;
         else {
             std::cerr << "unknown flag " << a << "\n";
             return 2;
@@ -448,6 +472,18 @@ int main(int argc, char** argv) {
     shared.pca = pca(shared.pool.x, cfg.pca_dims);
     std::cout << "pool " << shared.pool.x.rows() << ", test " << shared.test.x.rows() << "; PCA to " << cfg.pca_dims
               << " dimensions in " << std::setprecision(3) << seconds_since(t0) << " s\n";
+    const auto runs = [&](const std::string& s) {
+        return std::any_of(regimes.begin(), regimes.end(), [&](const Regime& g) {
+            return std::find(g.strategies.begin(), g.strategies.end(), s) != g.strategies.end() &&
+                   (only_strategies.empty() || std::find(only_strategies.begin(), only_strategies.end(), s) != only_strategies.end());
+        });
+    };
+    if (runs("probcover") && !report_only) {  // the paper's purity rule, once: alpha = 0.95, k-means pseudo-labels
+        const auto t1 = std::chrono::steady_clock::now();
+        shared.probcover_delta = acquire::probcover_delta(shared.pca, Index(cfg.probcover_clusters));
+        std::cout << "ProbCover delta " << shared.probcover_delta << " (purity 0.95, " << cfg.probcover_clusters
+                  << " k-means clusters) in " << seconds_since(t1) << " s\n";
+    }
     // Independent (regime, strategy, seed) runs, two at a time on two cores; each is serial
     // inside. Every run is deterministic, so the schedule never changes a result.
     struct Job {
@@ -469,7 +505,7 @@ int main(int argc, char** argv) {
         for (const auto& s : list)
             if (only_strategies.empty() || std::find(only_strategies.begin(), only_strategies.end(), s) != only_strategies.end())
                 run_now.push_back(s);
-        for (int seed = 0; seed < regimes[r].seeds; ++seed)
+        for (int seed = 0; seed < regimes[r].seeds && !report_only; ++seed)
             for (const auto& s : run_now) jobs.push_back({r, s, seed});
     }
     std::cout << jobs.size() << " runs\n";
@@ -478,6 +514,19 @@ int main(int argc, char** argv) {
     for (std::size_t j = 0; j < jobs.size(); ++j) {
         const auto& job = jobs[j];
         results[j] = run(job.strategy, job.seed, regimes[job.regime], shared, cfg);
+#pragma omp critical
+        {
+            // Each finished run is appended at once, so an interrupted study keeps what it measured.
+            const std::string dir = cfg.out + "/" + regimes[job.regime].name;
+            std::filesystem::create_directories(dir);
+            const bool fresh = !std::filesystem::exists(dir + "/partial.csv");
+            std::ofstream part(dir + "/partial.csv", std::ios::app);
+            if (fresh) part << "strategy,seed,labels,accuracy,acquisition_seconds,training_seconds,inference_seconds\n";
+            part << std::setprecision(6);
+            for (const auto& row : results[j])
+                part << row.strategy << "," << row.seed << "," << row.labels << "," << row.accuracy << "," << row.acquisition
+                     << "," << row.training << "," << row.inference << "\n";
+        }
 #pragma omp critical
         std::cout << std::fixed << std::setprecision(4) << regimes[job.regime].name << " " << job.strategy << " seed " << job.seed
                   << ": accuracy " << results[j].front().accuracy << " -> " << results[j].back().accuracy << " at "
@@ -488,12 +537,18 @@ int main(int argc, char** argv) {
         const std::string dir = cfg.out + "/" + regimes[r].name;
         std::filesystem::create_directories(dir);
         std::vector<Row> rows;
-        if (cfg.merge && std::filesystem::exists(dir + "/results.csv"))
-            for (const auto& row : read_csv(dir + "/results.csv")) {
-                const bool rerun = std::any_of(jobs.begin(), jobs.end(), [&](const Job& j) {
-                    return j.regime == r && j.strategy == row.strategy && j.seed == row.seed;
-                });
-                if (!rerun) rows.push_back(row);
+        if (cfg.merge)  // earlier rows (a finished run's results.csv, an interrupted run's partial.csv)
+            for (const char* file : {"/results.csv", "/partial.csv"}) {
+                if (!std::filesystem::exists(dir + file)) continue;
+                for (const auto& row : read_csv(dir + file)) {
+                    const bool rerun = std::any_of(jobs.begin(), jobs.end(), [&](const Job& j) {
+                        return j.regime == r && j.strategy == row.strategy && j.seed == row.seed;
+                    });
+                    const bool seen = std::any_of(rows.begin(), rows.end(), [&](const Row& o) {
+                        return o.strategy == row.strategy && o.seed == row.seed && o.labels == row.labels;
+                    });
+                    if (!rerun && !seen) rows.push_back(row);
+                }
             }
         for (std::size_t j = 0; j < jobs.size(); ++j)
             if (jobs[j].regime == r) rows.insert(rows.end(), results[j].begin(), results[j].end());
@@ -503,6 +558,7 @@ int main(int argc, char** argv) {
             return std::tie(ia, a.seed, a.labels) < std::tie(ib, b.seed, b.labels);
         });
         write_csv(dir + "/results.csv", rows);
+        std::filesystem::remove(dir + "/partial.csv");  // its rows are in results.csv now
         report(rows, regimes[r], dir);
     }
     std::cout << "wrote " << cfg.out << "/{" << (regimes.size() > 1 ? "low,mid" : regimes.empty() ? "" : regimes[0].name)
