@@ -18,13 +18,13 @@ enum class Kind { vote, consensus, kl, max_kl, variation };
 constexpr Kind all_kinds[] = {Kind::vote, Kind::consensus, Kind::kl, Kind::max_kl, Kind::variation};
 
 template <class T>
-acquire::Vector<T> score(Kind kind, const PredictionStack<T>& s) {
+acquire::Vector<T> score(Kind kind, const PredictionStack<T>& s, const acquire::CheckOptions& c = {}) {
     switch (kind) {
-        case Kind::vote: return acquire::vote_entropy(s);
-        case Kind::consensus: return acquire::consensus_entropy(s);
-        case Kind::kl: return acquire::kl_disagreement(s);
-        case Kind::max_kl: return acquire::max_kl_disagreement(s);
-        default: return acquire::variation_ratio(s);
+        case Kind::vote: return acquire::vote_entropy(s, c);
+        case Kind::consensus: return acquire::consensus_entropy(s, c);
+        case Kind::kl: return acquire::kl_disagreement(s, c);
+        case Kind::max_kl: return acquire::max_kl_disagreement(s, c);
+        default: return acquire::variation_ratio(s, c);
     }
 }
 
@@ -134,4 +134,24 @@ TEMPLATE_TEST_CASE("committee scorers reject bad stacks by name", "[committee][c
     acquire::CheckOptions bad_tolerance;
     bad_tolerance.tolerance = -1;
     REQUIRE_THROWS_WITH(acquire::vote_entropy(v, bad_tolerance), Contains("tolerance must be finite and >= 0"));
+}
+
+TEMPLATE_TEST_CASE("checked committee scores equal unchecked ones; a late bad block is named",
+                   "[committee][checks]", float, double) {
+    // The checks run on each packed block inside the scoring pass: they must not change a score,
+    // and a bad row far past the first block (and past good blocks) must still be named.
+    using T = TestType;
+    acquire::CheckOptions off;
+    off.values = false;
+    for (Index k : {3, 40}) {
+        stack_fixtures::Layouts<T> s(5, 4000, k);
+        for (Kind kind : all_kinds) {
+            CHECK((score(kind, s.view_ntk()).array() == score(kind, s.view_ntk(), off).array()).all());
+            CHECK((score(kind, s.view_nkt()).array() == score(kind, s.view_nkt(), off).array()).all());
+        }
+        s.ntk[static_cast<std::size_t>((3999 * 5 + 4) * k + 1)] = T(-0.25);
+        s.ntk[static_cast<std::size_t>((3998 * 5 + 2) * k + 0)] += T(0.01);
+        for (Kind kind : all_kinds)
+            REQUIRE_THROWS_WITH(score(kind, s.view_ntk()), Contains("predictions member 2 row 3998 sums to"));
+    }
 }

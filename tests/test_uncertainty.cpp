@@ -332,3 +332,61 @@ TEMPLATE_TEST_CASE("the checks name the lowest bad row across blocks and layouts
     REQUIRE_THROWS_WITH(acquire::margin(p), Contains("row 15000 column 0 is 2 (must be in [0, 1])"));
     REQUIRE_THROWS_WITH(acquire::margin(c2), Contains("row 15000 column 0 is 2"));
 }
+
+TEMPLATE_TEST_CASE("checked scores are bit-identical to unchecked ones", "[uncertainty][checks]",
+                   float, double) {
+    // The checks run inside the scoring pass; they must never change a score. K covers the
+    // scalar row loop (K < 4 lanes) and the lane loop with a tail, both layouts, both forms.
+    using T = TestType;
+    acquire::CheckOptions off;
+    off.values = false;
+    for (Index k : {1, 3, 17, 40, 101}) {
+        const RowMatrix<T> p = acquire::synthetic::probabilities<T, Eigen::RowMajor>(9000, k);
+        const Matrix<T> c = p;
+        const RowMatrix<T> l = (p.array().max(T(1e-30)).log() + T(3)).matrix();
+        const Matrix<T> lc = l;
+        for (Kind kind : all_kinds) {
+            INFO(name(kind) << " K = " << k);
+            const Vector<T> reference = score(kind, p, off);
+            CHECK((score(kind, p).array() == reference.array()).all());
+            CHECK((score(kind, c).array() == score(kind, c, off).array()).all());
+            CHECK((score(kind, acquire::logits(l)).array() ==
+                   score(kind, acquire::logits(l), off).array()).all());
+            CHECK((score(kind, acquire::logits(lc)).array() ==
+                   score(kind, acquire::logits(lc), off).array()).all());
+        }
+    }
+}
+
+TEMPLATE_TEST_CASE("the fused checks catch what a score would hide", "[uncertainty][checks]", float,
+                   double) {
+    using T = TestType;
+    using Catch::Contains;
+    const T nan = std::numeric_limits<T>::quiet_NaN(), inf = std::numeric_limits<T>::infinity();
+    for (Index k : {3, 100}) {
+        INFO("K = " << k);
+        const RowMatrix<T> p = acquire::synthetic::probabilities<T, Eigen::RowMajor>(20000, k);
+        // A NaN inside a lane: max and min may skip it, the sum may not.
+        RowMatrix<T> bad = p;
+        bad(12345, k - 2) = nan;
+        for (Kind kind : all_kinds) {
+            INFO(name(kind));
+            REQUIRE_THROWS_WITH(score(kind, bad), Contains("row 12345 column " + std::to_string(k - 2)));
+            REQUIRE_THROWS_WITH(score(kind, Matrix<T>(bad)), Contains("row 12345 column"));
+        }
+        // -inf logits leave least confidence and margin finite: still an error.
+        RowMatrix<T> l = (p.array() + T(1)).log().matrix();
+        l(19999, 0) = -inf;
+        for (Kind kind : all_kinds) {
+            INFO(name(kind));
+            REQUIRE_THROWS_WITH(score(kind, acquire::logits(l)),
+                                Contains(std::string("acquire::") + name(kind) + ": logits row 19999 column 0 is -inf"));
+            REQUIRE_THROWS_WITH(score(kind, acquire::logits(Matrix<T>(l))), Contains("logits row 19999 column 0"));
+        }
+        // An entry above 1 whose row still sums to 1.
+        bad = p;
+        bad(16384, 0) = T(1.5);
+        bad(16384, 1) = T(-0.5) + bad(16384, 1);
+        REQUIRE_THROWS_WITH(acquire::least_confidence(bad), Contains("row 16384 column"));
+    }
+}

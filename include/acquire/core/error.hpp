@@ -92,10 +92,11 @@ inline void check_same_rows(const char* function, const char* a, Index rows_a, c
         fail(function, a, " has ", rows_a, " rows but ", b, " has ", rows_b);
 }
 
-/// Every entry finite. Names the first offending row (lowest index) and column.
+/// Every entry finite. Names the first offending row (lowest index) and column; `row_offset`
+/// is added to the row named, for a block of a larger matrix.
 template <class Derived>
 void check_finite(const char* function, const char* argument,
-                  const Eigen::MatrixBase<Derived>& m) {
+                  const Eigen::MatrixBase<Derived>& m, Index row_offset = 0) {
     // x - x is 0 for every finite x and NaN otherwise, and a sum is a reduction Eigen runs in
     // storage order with packets (allFinite() walks column by column, which on a row-major
     // matrix is a strided pass: 11 ns per entry at 1e6 x 128).
@@ -105,7 +106,7 @@ void check_finite(const char* function, const char* argument,
     for (Index i = 0; i < m.rows(); ++i)
         for (Index k = 0; k < m.cols(); ++k)
             if (!std::isfinite(static_cast<double>(m(i, k))))
-                fail(function, argument, " row ", i, " column ", k, " is ", m(i, k),
+                fail(function, argument, " row ", row_offset + i, " column ", k, " is ", m(i, k),
                      " (must be finite)");
 }
 

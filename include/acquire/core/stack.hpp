@@ -20,9 +20,11 @@
 #pragma once
 
 #include "acquire/core/error.hpp"
+#include "acquire/core/rows.hpp"
 
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -207,37 +209,69 @@ void for_each_stack_block(const PredictionStack<Scalar>& s, Kernel&& kernel) {
     });
 }
 
-/// Every member's rows are probability distributions: finite, in [0, 1], summing to 1 within
-/// checks.tolerance. One parallel pass flags blocks; the first flagged block is re-scanned in
-/// double, row by row and member by member, to name the lowest offending row and its member:
+/// Whether every row of a packed [T][b][K] block (T * b contiguous rows of K) is a
+/// distribution: finite, in [0, 1], summing to 1 within `tol`. One pass in the block's memory
+/// order, meant to run on a block that was just gathered and is still in cache.
+template <class Scalar>
+bool packed_block_ok(const Scalar* packed, Index rows, Index K, Scalar tol) {
+    using Row = Eigen::Map<const Eigen::Array<Scalar, 1, Eigen::Dynamic>>;
+    bool ok = true;
+    for (Index r = 0; r < rows; ++r) {
+        Scalar hi, lo, sum, unused;
+        row_pass<false, true>(Row(packed + r * K, K), Scalar(0), hi, unused, lo, sum);
+        ok &= distribution_ok(lo, hi, sum, tol);
+    }
+    return ok;
+}
+
+/// After a pass that flagged blocks of `block` rows as invalid (`bad`), re-scans the flagged
+/// blocks in order, row by row and member by member in double, and throws for the lowest
+/// offending row and its member:
 /// `acquire::bald: predictions member 3 row 17 sums to 1.25 (tolerance 0.001)`.
+template <class Scalar>
+void report_stack_problem(const char* function, const PredictionStack<Scalar>& s,
+                          const std::vector<char>& bad, Index block, double tolerance) {
+    const Index n = s.rows(), T = s.members();
+    for (std::size_t j = 0; j < bad.size(); ++j) {
+        if (!bad[j]) continue;
+        const Index r0 = static_cast<Index>(j) * block;
+        for (Index i = r0; i < std::min(n, r0 + block); ++i)
+            for (Index t = 0; t < T; ++t) {
+                const std::string problem = probability_row_problem(s.member(t), i, tolerance);
+                if (!problem.empty()) fail(function, "predictions member ", t, problem);
+            }
+    }
+}
+
+/// Runs kernel(r0, b, packed) over the stack's blocks like for_each_stack_block and, when
+/// `checks.values` is set, validates each packed block in the same pass, before the kernel,
+/// while it is in cache: the default, checked call gathers the stack once. A bad block makes
+/// it throw after the pass (see report_stack_problem); kernels then have run on bad values,
+/// which is harmless arithmetic.
+template <class Scalar, class Kernel>
+void for_each_checked_stack_block(const char* function, const PredictionStack<Scalar>& s,
+                                  const CheckOptions& checks, Kernel&& kernel) {
+    check_tolerance(function, checks);
+    const Index T = s.members(), K = s.cols(), n = s.rows();
+    const Index block = stack_block_rows(T, K), blocks = (n + block - 1) / block;
+    std::vector<char> bad(checks.values ? static_cast<std::size_t>(blocks) : 0, 0);
+    const auto tol = static_cast<Scalar>(checks.tolerance);
+    for_each_stack_block(s, [&](Index r0, Index b, const Scalar* packed) {
+        if (checks.values) bad[static_cast<std::size_t>(r0 / block)] = !packed_block_ok(packed, T * b, K, tol);
+        kernel(r0, b, packed);
+    });
+    report_stack_problem(function, s, bad, block, checks.tolerance);
+}
+
+/// Every member's rows are probability distributions: finite, in [0, 1], summing to 1 within
+/// checks.tolerance, for callers that do not read the stack block by block anyway (scorers
+/// validate inside their own pass with for_each_checked_stack_block). One parallel pass flags
+/// blocks; the first flagged block is re-scanned in double, row by row and member by member,
+/// to name the lowest offending row and its member.
 template <class Scalar>
 void check_stack(const char* function, const PredictionStack<Scalar>& s,
                  const CheckOptions& checks) {
-    check_tolerance(function, checks);
-    if (!checks.values) return;
-    const Index n = s.rows(), T = s.members(), K = s.cols();
-    const Index block = stack_block_rows(T, K), blocks = (n + block - 1) / block;
-    std::vector<char> bad(static_cast<std::size_t>(blocks), 0);
-    const auto tol = static_cast<Scalar>(checks.tolerance);
-    for_each_stack_block(s, [&](Index r0, Index b, const Scalar* packed) {
-        const Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
-            x(packed, T * b, K);
-        // A NaN or Inf anywhere makes a row sum NaN or Inf and fails the last test.
-        const bool ok = x.minCoeff() >= Scalar(0) && x.maxCoeff() <= Scalar(1) &&
-                        ((x.rowwise().sum() - Scalar(1)).abs() <= tol).all();
-        bad[static_cast<std::size_t>(r0 / block)] = !ok;
-    });
-    for (Index j = 0; j < blocks; ++j) {
-        if (!bad[static_cast<std::size_t>(j)]) continue;
-        for (Index i = j * block; i < std::min(n, (j + 1) * block); ++i)
-            for (Index t = 0; t < T; ++t) {
-                const std::string problem =
-                    probability_row_problem(s.member(t), i, checks.tolerance);
-                if (!problem.empty())
-                    fail(function, "predictions member ", t, problem);
-            }
-    }
+    for_each_checked_stack_block(function, s, checks, [](Index, Index, const Scalar*) {});
 }
 
 }  // namespace detail

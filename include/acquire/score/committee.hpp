@@ -7,8 +7,8 @@
 // stack's Scalar, higher = query first, natural log. Every scorer reads the stack once, in
 // blocks of rows packed to [T][b][K] so the logs vectorise whatever the layout; O(N) output
 // plus O(T K) scratch per thread. Rows run in parallel under OpenMP with results identical on
-// any thread count. Value checks (finite, rows are distributions, per member) run first unless
-// `checks.values` is false.
+// any thread count. Value checks (finite, rows are distributions, per member) run on each packed
+// block in the same pass, while it is in cache, unless `checks.values` is false.
 #pragma once
 
 #include "acquire/core/error.hpp"
@@ -45,13 +45,13 @@ ColumnArray<Scalar> row_sums(const BlockArray<Scalar>& x) {
     return sum;
 }
 
-/// Checks the stack, then fills an N-vector with kernel(packed, b, out_block) per block of rows.
+/// Fills an N-vector with kernel(packed, b, out_block) per block of rows, validating each block
+/// in the same pass (see for_each_checked_stack_block).
 template <class Scalar, class Kernel>
 Vector<Scalar> stack_score(const char* function, const PredictionStack<Scalar>& s,
                            const CheckOptions& checks, Kernel&& kernel) {
-    check_stack(function, s, checks);
     Vector<Scalar> out(s.rows());
-    for_each_stack_block(s, [&](Index r0, Index b, const Scalar* packed) {
+    for_each_checked_stack_block(function, s, checks, [&](Index r0, Index b, const Scalar* packed) {
         kernel(packed, b, out.segment(r0, b));
     });
     return out;

@@ -18,10 +18,13 @@
 
 #include "acquire/core/error.hpp"
 #include "acquire/core/parallel.hpp"
+#include "acquire/core/rows.hpp"
 
 #include <cmath>
 #include <limits>
+#include <string>
 #include <type_traits>
+#include <vector>
 
 namespace acquire {
 
@@ -70,82 +73,43 @@ using enable_scorer_input = std::enable_if_t<scorer_input<Input>::value>;
 /// enough that the per-block accumulators (32 KB each in float) stay in L1/L2.
 constexpr Index uncertainty_block = 8192;
 
-/// Merges top-two pairs lane by lane: the top two of {a1, a2, b1, b2} with a1 >= a2, b1 >= b2
-/// are max(a1, b1) and max(min(a1, b1), max(a2, b2)).
-template <class A>
-void merge_top_two(A& a1, A& a2, const A& b1, const A& b2) {
-    a2 = a2.max(b2).max(a1.min(b1));
-    a1 = a1.max(b1);
-}
-
-/// Halves W lanes of top-two pairs down to one pair.
-template <int W, class Scalar>
-void reduce_top_two(const Eigen::Array<Scalar, W, 1>& m1, const Eigen::Array<Scalar, W, 1>& m2,
-                    Scalar& first, Scalar& second) {
-    if constexpr (W == 1) {
-        first = m1[0];
-        second = m2[0];
-    } else {
-        Eigen::Array<Scalar, W / 2, 1> a1 = m1.template head<W / 2>(), a2 = m2.template head<W / 2>();
-        merge_top_two(a1, a2, Eigen::Array<Scalar, W / 2, 1>(m1.template tail<W / 2>()),
-                      Eigen::Array<Scalar, W / 2, 1>(m2.template tail<W / 2>()));
-        reduce_top_two<W / 2>(a1, a2, first, second);
-    }
-}
-
-/// Largest and second largest entry of one row in a single branch-free pass, `floor` standing
-/// in for a missing second (K = 1) and bounding the second from below. Ties count: two entries
-/// equal to the maximum give second == first. W lanes each keep their own top two (Eigen's
-/// fixed-size packets: second = max(second, min(first, v)); first = max(first, v)), merged by
-/// halving at the end.
-template <class Row, class Scalar>
-void top_two(const Row& r, Scalar floor, Scalar& first, Scalar& second) {
-    constexpr int W = 32 / int(sizeof(Scalar));
-    using Lanes = Eigen::Array<Scalar, W, 1>;
-    constexpr Scalar lowest = -std::numeric_limits<Scalar>::infinity();
-    Scalar f1 = lowest, f2 = lowest;
-    const Index K = r.size();
-    Index j = 0;
-    if (K >= 4 * W) {  // below that the scalar loop is faster than merging the lanes
-        Lanes m1 = Lanes::Constant(lowest), m2 = Lanes::Constant(lowest);
-        for (; j + W <= K; j += W) {
-            const Lanes v = r.template segment<W>(j);
-            m2 = m2.max(m1.min(v));
-            m1 = m1.max(v);
-        }
-        reduce_top_two<W>(m1, m2, f1, f2);
-    }
-    for (; j < K; ++j) {
-        const Scalar v = r.coeff(j);
-        f2 = std::max(f2, std::min(f1, v));
-        f1 = std::max(f1, v);
-    }
-    first = f1;
-    second = std::max(f2, floor);
-}
-
-/// Score of one contiguous row (row-major input).
-template <Uncertainty U, bool FromLogits, class Row>
-auto score_row(const Row& r) {
+/// Score of one contiguous row (row-major input). With `Check`, also validates the row in the
+/// same pass (probabilities: a distribution; logits: finite) and clears `ok` when it is not;
+/// the score itself is computed exactly as without `Check`.
+template <Uncertainty U, bool FromLogits, bool Check, class Row>
+auto score_row(const Row& r, typename Row::Scalar tol, bool& ok) {
     using Scalar = typename Row::Scalar;
     constexpr Scalar inf = std::numeric_limits<Scalar>::infinity();
+    Scalar lo = 0, sum = 0, unused = 0;
     if constexpr (!FromLogits) {
         if constexpr (U == Uncertainty::least_confidence) {
-            return Scalar(1) - r.maxCoeff();
+            Scalar p1;
+            row_pass<false, Check>(r, Scalar(0), p1, unused, lo, sum);
+            if constexpr (Check) ok &= distribution_ok(lo, p1, sum, tol);
+            return Scalar(1) - p1;
         } else if constexpr (U == Uncertainty::entropy) {
             constexpr Scalar tiny = std::numeric_limits<Scalar>::min();
             // max(p, tiny) makes 0 ln 0 = 0 without a branch: 0 * ln(tiny) = 0.
-            return Scalar(0) - (r * r.max(tiny).log()).sum();  // 0 - x: never -0
+            const Scalar h = Scalar(0) - (r * r.max(tiny).log()).sum();  // 0 - x: never -0
+            if constexpr (Check) {  // the row is in L1 now; the logs dominate the cost
+                Scalar hi;
+                row_pass<false, true>(r, Scalar(0), hi, unused, lo, sum);
+                ok &= distribution_ok(lo, hi, sum, tol);
+            }
+            return h;
         } else {
             Scalar p1, p2;
-            top_two(r, Scalar(0), p1, p2);
+            row_pass<true, Check>(r, Scalar(0), p1, p2, lo, sum);
+            if constexpr (Check) ok &= distribution_ok(lo, p1, sum, tol);
             if constexpr (U == Uncertainty::margin) return Scalar(1) - (p1 - p2);
             else return p2 / p1;
         }
     } else {
+        // x - x is 0 for every finite x and NaN otherwise.
+        if constexpr (Check) ok &= (r - r).sum() == Scalar(0);
         Scalar m1, m2;
         if constexpr (U == Uncertainty::margin || U == Uncertainty::ratio) {
-            top_two(r, -inf, m1, m2);
+            row_pass<true, false>(r, -inf, m1, m2, lo, sum);
             if constexpr (U == Uncertainty::ratio) return std::exp(m2 - m1);
         } else {
             m1 = r.maxCoeff();
@@ -164,15 +128,83 @@ auto score_row(const Row& r) {
     }
 }
 
+/// Validation state of a column-major block, fed one column segment at a time in the scoring
+/// sweep: per-row sums, and the block's lowest and highest entry (probabilities), or a running
+/// sum of x - x that stays 0 exactly while every entry is finite (logits).
+template <class Scalar, bool FromLogits>
+struct ColumnCheck {
+    static constexpr int W = 32 / int(sizeof(Scalar));
+    using Lanes = Eigen::Array<Scalar, W, 1>;
+    Eigen::Array<Scalar, Eigen::Dynamic, 1> sums;
+    Lanes lo = Lanes::Constant(std::numeric_limits<Scalar>::infinity());
+    Lanes hi = Lanes::Constant(-std::numeric_limits<Scalar>::infinity());
+    Lanes zero = Lanes::Zero();
+    Scalar lo_tail = std::numeric_limits<Scalar>::infinity();
+    Scalar hi_tail = -std::numeric_limits<Scalar>::infinity();
+    Scalar zero_tail = 0;
+
+    explicit ColumnCheck(Index rows) {
+        if constexpr (!FromLogits) sums = Eigen::Array<Scalar, Eigen::Dynamic, 1>::Zero(rows);
+    }
+
+    /// Adds the chunk [i, i + W) of column segment `c` (call for every full chunk in order).
+    template <class Column>
+    void chunk(const Column& c, Index i) {
+        const Lanes v = c.template segment<W>(i);
+        if constexpr (FromLogits) {
+            zero += v - v;
+        } else {
+            lo = lo.min(v);
+            hi = hi.max(v);
+            sums.template segment<W>(i) += v;
+        }
+    }
+    /// Adds entry i of column segment `c` (the tail after the full chunks).
+    template <class Column>
+    void entry(const Column& c, Index i) {
+        const Scalar v = c.coeff(i);
+        if constexpr (FromLogits) {
+            zero_tail += v - v;
+        } else {
+            lo_tail = std::min(lo_tail, v);
+            hi_tail = std::max(hi_tail, v);
+            sums[i] += v;
+        }
+    }
+    /// Adds a whole column segment.
+    template <class Column>
+    void column(const Column& c) {
+        Index i = 0;
+        for (; i + W <= c.size(); i += W) chunk(c, i);
+        for (; i < c.size(); ++i) entry(c, i);
+    }
+    bool ok(Scalar tol) const {
+        if constexpr (FromLogits) {
+            return zero.sum() + zero_tail == Scalar(0);
+        } else {
+            return std::min(lo.minCoeff(), lo_tail) >= Scalar(0) &&
+                   std::max(hi.maxCoeff(), hi_tail) <= Scalar(1) &&
+                   ((sums - Scalar(1)).abs() <= tol).all();
+        }
+    }
+};
+
 /// Scores rows [r0, r0 + nb) of a column-major input: sweeps the columns, each a contiguous
-/// segment, keeping per-row accumulators as arrays (vectorised across rows).
-template <Uncertainty U, bool FromLogits, class Block, class Out>
-void score_column_block(const Block& x, Out out) {
+/// segment, keeping per-row accumulators as arrays (vectorised across rows). With `Check`,
+/// validates the block in the same sweep and returns whether it is valid; the scores are
+/// computed exactly as without `Check`.
+template <Uncertainty U, bool FromLogits, bool Check, class Block, class Out>
+bool score_column_block(const Block& x, Out out, typename Block::Scalar tol) {
     using Scalar = typename Block::Scalar;
     using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
     constexpr Scalar inf = std::numeric_limits<Scalar>::infinity();
     const Index nb = x.rows(), K = x.cols();
     constexpr bool needs_second = U == Uncertainty::margin || U == Uncertainty::ratio;
+    [[maybe_unused]] ColumnCheck<Scalar, FromLogits> check(Check ? nb : 0);
+    const auto valid = [&] {
+        if constexpr (Check) return check.ok(tol);
+        else return true;
+    };
 
     if constexpr (!FromLogits && U == Uncertainty::entropy) {
         constexpr Scalar tiny = std::numeric_limits<Scalar>::min();
@@ -180,28 +212,33 @@ void score_column_block(const Block& x, Out out) {
         for (Index k = 0; k < K; ++k) {
             const auto p = x.col(k).array();
             acc += p * p.max(tiny).log();
+            if constexpr (Check) check.column(p);
         }
         out = (Scalar(0) - acc).matrix();
-        return;
+        return valid();
     } else {
         Array m1 = x.col(0).array();
         Array m2 = Array::Constant(nb, FromLogits ? -inf : Scalar(0));
+        if constexpr (Check) check.column(x.col(0).array());
         for (Index k = 1; k < K; ++k) {
             const auto v = x.col(k).array();
-            if constexpr (needs_second) {
-                // One fused sweep per column over fixed-size chunks (two Eigen assignments
-                // would walk the accumulators twice).
+            if constexpr (needs_second || Check) {
+                // One fused sweep per column over fixed-size chunks (separate Eigen assignments
+                // would walk the accumulators once each).
                 constexpr int W = 32 / int(sizeof(Scalar));
                 using Lanes = Eigen::Array<Scalar, W, 1>;
                 Index i = 0;
                 for (; i + W <= nb; i += W) {
                     const Lanes a = m1.template segment<W>(i), c = v.template segment<W>(i);
-                    m2.template segment<W>(i) = m2.template segment<W>(i).max(a.min(c));
+                    if constexpr (needs_second)
+                        m2.template segment<W>(i) = m2.template segment<W>(i).max(a.min(c));
                     m1.template segment<W>(i) = a.max(c);
+                    if constexpr (Check) check.chunk(v, i);
                 }
                 for (; i < nb; ++i) {
-                    m2[i] = std::max(m2[i], std::min(m1[i], v[i]));
+                    if constexpr (needs_second) m2[i] = std::max(m2[i], std::min(m1[i], v[i]));
                     m1[i] = std::max(m1[i], v[i]);
+                    if constexpr (Check) check.entry(v, i);
                 }
             } else {
                 m1 = m1.max(v);
@@ -227,6 +264,7 @@ void score_column_block(const Block& x, Out out) {
                 out = (Scalar(1) + (m2 - m1).expm1() / s).matrix();
             else out = (s.log() - t / s).matrix();
         }
+        return valid();
     }
 }
 
@@ -236,6 +274,45 @@ inline const char* uncertainty_name(Uncertainty u) {
         case Uncertainty::margin: return "margin";
         case Uncertainty::entropy: return "entropy";
         default: return "ratio";
+    }
+}
+
+/// Scores every row in parallel blocks of rows. With `Check`, each block is validated in the
+/// scoring pass itself (the row or column segment is in registers or L1 when it is checked), so
+/// the default, checked call reads the input once. A block found invalid is re-scanned row by
+/// row after the pass (in double, for probabilities) to name the lowest offending row with the
+/// same message a separate check would give; `out` is then left partly written.
+template <Uncertainty U, bool FromLogits, bool Check, class Matrix, class Out>
+void score_blocks(const Matrix& x, Out& out, const char* fn, const char* argument, double tolerance) {
+    using Scalar = typename Matrix::Scalar;
+    const Index n = x.rows();
+    const Index blocks = (n + uncertainty_block - 1) / uncertainty_block;
+    const auto tol = static_cast<Scalar>(tolerance);
+    [[maybe_unused]] std::vector<char> bad(Check ? static_cast<std::size_t>(blocks) : 0, 0);
+    parallel_for(blocks, 2, [&](Index b) {
+        const Index r0 = b * uncertainty_block;
+        const Index nb = std::min(uncertainty_block, n - r0);
+        bool ok = true;
+        if constexpr (Matrix::IsRowMajor) {
+            for (Index i = r0; i < r0 + nb; ++i)
+                out[i] = score_row<U, FromLogits, Check>(x.row(i).array(), tol, ok);
+        } else {
+            ok = score_column_block<U, FromLogits, Check>(x.middleRows(r0, nb), out.segment(r0, nb),
+                                                          tol);
+        }
+        if constexpr (Check) bad[static_cast<std::size_t>(b)] = !ok;
+    });
+    if constexpr (Check) {
+        for (Index b = 0; b < blocks; ++b) {
+            if (!bad[static_cast<std::size_t>(b)]) continue;
+            const Index r0 = b * uncertainty_block, nb = std::min(uncertainty_block, n - r0);
+            if constexpr (FromLogits) check_finite(fn, argument, x.middleRows(r0, nb), r0);
+            else
+                for (Index i = r0; i < r0 + nb; ++i) {
+                    const std::string problem = probability_row_problem(x, i, tolerance);
+                    if (!problem.empty()) fail(fn, argument, problem);
+                }
+        }
     }
 }
 
@@ -249,26 +326,9 @@ void uncertainty_into(const Input& input, Eigen::Ref<Vector<scorer_scalar_t<Inpu
     check_shape(fn, argument, x.rows(), x.cols());
     if (out.size() != x.rows())
         fail(fn, "out has ", out.size(), " entries but ", argument, " has ", x.rows(), " rows");
-    if constexpr (from_logits) {
-        check_tolerance(fn, checks);
-        if (checks.values) check_finite(fn, argument, x);
-    } else {
-        check_probabilities(fn, argument, x, checks);
-    }
-
-    using Matrix = scorer_matrix_t<Input>;
-    const Index n = x.rows();
-    const Index blocks = (n + uncertainty_block - 1) / uncertainty_block;
-    parallel_for(blocks, 2, [&](Index b) {
-        const Index r0 = b * uncertainty_block;
-        const Index nb = std::min(uncertainty_block, n - r0);
-        if constexpr (Matrix::IsRowMajor) {
-            for (Index i = r0; i < r0 + nb; ++i)
-                out[i] = score_row<U, from_logits>(x.row(i).array());
-        } else {
-            score_column_block<U, from_logits>(x.middleRows(r0, nb), out.segment(r0, nb));
-        }
-    });
+    check_tolerance(fn, checks);
+    if (checks.values) score_blocks<U, from_logits, true>(x, out, fn, argument, checks.tolerance);
+    else score_blocks<U, from_logits, false>(x, out, fn, argument, checks.tolerance);
 }
 
 template <Uncertainty U, class Input>
