@@ -471,7 +471,7 @@ int main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     shared.pca = pca(shared.pool.x, cfg.pca_dims);
     std::cout << "pool " << shared.pool.x.rows() << ", test " << shared.test.x.rows() << "; PCA to " << cfg.pca_dims
-              << " dimensions in " << std::setprecision(3) << seconds_since(t0) << " s\n";
+              << " dimensions in " << std::setprecision(3) << seconds_since(t0) << " s" << std::endl;
     const auto runs = [&](const std::string& s) {
         return std::any_of(regimes.begin(), regimes.end(), [&](const Regime& g) {
             return std::find(g.strategies.begin(), g.strategies.end(), s) != g.strategies.end() &&
@@ -482,7 +482,7 @@ int main(int argc, char** argv) {
         const auto t1 = std::chrono::steady_clock::now();
         shared.probcover_delta = acquire::probcover_delta(shared.pca, Index(cfg.probcover_clusters));
         std::cout << "ProbCover delta " << shared.probcover_delta << " (purity 0.95, " << cfg.probcover_clusters
-                  << " k-means clusters) in " << seconds_since(t1) << " s\n";
+                  << " k-means clusters) in " << seconds_since(t1) << " s" << std::endl;
     }
     // Independent (regime, strategy, seed) runs, two at a time on two cores; each is serial
     // inside. Every run is deterministic, so the schedule never changes a result.
@@ -508,7 +508,7 @@ int main(int argc, char** argv) {
         for (int seed = 0; seed < regimes[r].seeds && !report_only; ++seed)
             for (const auto& s : run_now) jobs.push_back({r, s, seed});
     }
-    std::cout << jobs.size() << " runs\n";
+    std::cout << jobs.size() << " runs" << std::endl;
     std::vector<std::vector<Row>> results(jobs.size());
 #pragma omp parallel for schedule(dynamic, 1)
     for (std::size_t j = 0; j < jobs.size(); ++j) {
