@@ -5,5 +5,5 @@ set grid
 set xlabel 'labeled images'
 set ylabel 'test accuracy'
 set title 'Fashion-MNIST active learning, mid budget (start 100, b = 100): mean and std over 3 seeds'
-names = "random margin entropy bald power_entropy power_bald badge k_center cluster_margin "
-plot for [i=0:8] 'examples/fashion_mnist/results/mid/summary.dat' index i using 1:2:3 with yerrorlines title word(names, i + 1)
+names = "random margin entropy bald power_entropy power_bald badge k_center typiclust probcover cluster_margin "
+plot for [i=0:10] 'examples/fashion_mnist/results/mid/summary.dat' index i using 1:2:3 with yerrorlines title word(names, i + 1)
