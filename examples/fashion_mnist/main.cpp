@@ -12,7 +12,7 @@
 //   batch_bald on a random subset of the unlabeled pool (low regime only).
 //
 //   fashion_mnist [--data DIR] [--out DIR] [--regimes low,mid] [--strategies a,b,...]
-//                 [--seeds S] [--merge] [--report-only] [--quick]
+//                 [--seeds S] [--first-seed F] [--merge] [--report-only] [--quick]
 //
 // Writes DIR/<regime>/results.csv (strategy, seed, labels, accuracy, acquisition, training and
 // inference seconds), summary.csv and summary.dat (mean and std per budget), results.md and,
@@ -20,7 +20,8 @@
 // at once. --merge keeps the rows of the (strategy, seed) runs not run now from an existing
 // results.csv and partial.csv: each run is deterministic and independent, so running strategies
 // in several invocations gives the same accuracies as one run. --report-only just rewrites the
-// tables and plots from those files.
+// tables and plots from those files. --first-seed F runs seeds F..S-1 only (with --merge, to
+// finish a study whose first seeds are done).
 #include "idx.hpp"
 #include "mlp.hpp"
 
@@ -426,7 +427,7 @@ int main(int argc, char** argv) {
     Config cfg;
     cfg.regimes = default_regimes();
     std::vector<std::string> only_regimes, only_strategies;
-    int seeds = 0;
+    int seeds = 0, first_seed = 0;
     bool report_only = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -447,6 +448,7 @@ int main(int argc, char** argv) {
         else if (a == "--regimes") only_regimes = split(next());
         else if (a == "--strategies") only_strategies = split(next());
         else if (a == "--seeds") seeds = std::stoi(next());
+        else if (a == "--first-seed") first_seed = std::stoi(next());
         else if (a == "--merge") cfg.merge = true;
         else if (a == "--report-only") cfg.merge = true, report_only = true;
         else {
@@ -505,7 +507,7 @@ int main(int argc, char** argv) {
         for (const auto& s : list)
             if (only_strategies.empty() || std::find(only_strategies.begin(), only_strategies.end(), s) != only_strategies.end())
                 run_now.push_back(s);
-        for (int seed = 0; seed < regimes[r].seeds && !report_only; ++seed)
+        for (int seed = first_seed; seed < regimes[r].seeds && !report_only; ++seed)
             for (const auto& s : run_now) jobs.push_back({r, s, seed});
     }
     std::cout << jobs.size() << " runs" << std::endl;
