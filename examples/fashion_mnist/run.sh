@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# The full Fashion-MNIST experiment (about 10 minutes on 2 cores): 8 strategies x 3 seeds,
-# 100 random labels then 15 rounds of 100, pool = the 60,000 training images, test = 10,000.
-# Writes examples/fashion_mnist/results/{results.csv,summary.dat,results.md,learning_curves.png}.
+# The full Fashion-MNIST study: two regimes on a 20,000-image pool, test = the 10,000 test images.
+#   low: 20 random labels, then b = 10 per round up to 200, 12 strategies x 5 seeds;
+#   mid: 100 random labels, then 15 rounds of b = 100 up to 1,600, 11 strategies x 3 seeds.
+# Writes examples/fashion_mnist/results/{low,mid}/{results.csv,summary.csv,summary.dat,results.md,
+# learning_curves.png}. Every (regime, strategy, seed) run is deterministic: a rerun gives the same
+# accuracies (the seconds columns are timings). Extra flags go to the program, e.g.
+#   run.sh --strategies typiclust --merge     (rerun one strategy, keep the others' rows)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash cmake/install-deps.sh
