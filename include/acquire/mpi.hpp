@@ -45,7 +45,7 @@ namespace acquire::mpi {
 /// number of ranks). It measures what the algorithms send, not the wire traffic of the MPI
 /// library's collective algorithms (a tree broadcast forwards the buffer log2(P) times).
 struct Traffic {
-    std::uint64_t bytes = 0;
+    std::uint64_t bytes = 0;     ///< payload bytes this rank handed to MPI
     std::uint64_t messages = 0;  ///< collectives called
 };
 

@@ -17,6 +17,7 @@
 
 namespace acquire {
 
+/// Options of `cluster_margin`.
 struct ClusterMarginOptions {
     /// k_m, the number of least-confident unlabeled points the batch is drawn from; in
     /// [b, unlabeled]. 0 = min(10 b, unlabeled).

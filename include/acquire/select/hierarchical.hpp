@@ -17,6 +17,7 @@
 
 namespace acquire {
 
+/// Options of `agglomerative_clustering`.
 struct AgglomerativeOptions {
     /// Bound, in bytes, on the condensed distance matrix: N (N - 1) / 2 doubles. The default
     /// 1 GB holds N up to 16,384. Larger pools throw: use kmeans() instead.
@@ -34,8 +35,8 @@ struct AgglomerativeOptions {
 /// A flat clustering: `assignment[i]` in [0, clusters) for every row; ids are numbered in order
 /// of each cluster's lowest row (row 0 is in cluster 0).
 struct Clustering {
-    std::vector<Index> assignment;
-    Index clusters = 0;
+    std::vector<Index> assignment;  ///< cluster id of every row, in [0, clusters)
+    Index clusters = 0;             ///< number of clusters
 };
 
 namespace detail {

@@ -19,6 +19,7 @@
 
 namespace acquire {
 
+/// Options of `probcover`.
 struct ProbCoverOptions {
     /// Rows already labeled: never picked; their balls count as covered from the start.
     std::vector<Index> labeled;
@@ -188,6 +189,7 @@ Selection probcover(const Eigen::MatrixBase<Derived>& X, double delta, Index b, 
     return result;
 }
 
+/// Options of `probcover_delta`.
 struct ProbCoverDeltaOptions {
     /// Purity target: the largest delta for which at least this fraction of the balls hold a
     /// single pseudo-label (the paper's 0.95). In (0, 1].

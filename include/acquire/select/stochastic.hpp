@@ -30,7 +30,9 @@ enum class StochasticMode {
     soft_rank,
 };
 
+/// Options of `stochastic_batch`.
 struct StochasticOptions {
+    /// Which distribution the batch is drawn from (default power: p_i proportional to s_i^beta).
     StochasticMode mode = StochasticMode::power;
     /// Coldness, in [0, +inf]. 0 draws uniformly (the random baseline); larger values
     /// concentrate on the highest scores; +inf is exactly top_k (ties by lowest index).

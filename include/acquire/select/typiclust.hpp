@@ -16,6 +16,7 @@
 
 namespace acquire {
 
+/// Options of `typiclust`.
 struct TypiClustOptions {
     /// Rows already labeled: never picked; they count against their cluster.
     std::vector<Index> labeled;
