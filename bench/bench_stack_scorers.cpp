@@ -3,7 +3,7 @@
 //   reference/read   one pure streaming read of the T x N x K buffer (its sum);
 //   reference/plogp  a plain vectorised sum(p ln p) over the whole buffer: the BALD bar (BALD
 //                    needs exactly these logs plus the consensus's, N K more).
-// Scorers run with value checks off (`/unchecked`) and, for BALD, on (`/checked`).
+// Scorers run with value checks off (`/unchecked`) and on (`/checked`, the default call).
 //
 // Flags: --n=100000 --t=20 --k=10,100, --smoke=1 for tiny sizes. Float throughout.
 #include "common.hpp"
@@ -70,14 +70,19 @@ void register_stack(Index t, Index n, Index k, Layout layout) {
     }
     acquire::CheckOptions off;
     off.values = false;
-    add("bald/unchecked", [off](const Stack& s, const auto&) { return acquire::bald(s, off); });
-    add("bald/checked", [](const Stack& s, const auto&) { return acquire::bald(s); });
-    add("consensus_entropy/unchecked", [off](const Stack& s, const auto&) { return acquire::consensus_entropy(s, off); });
-    add("kl_disagreement/unchecked", [off](const Stack& s, const auto&) { return acquire::kl_disagreement(s, off); });
-    add("max_kl_disagreement/unchecked", [off](const Stack& s, const auto&) { return acquire::max_kl_disagreement(s, off); });
-    add("vote_entropy/unchecked", [off](const Stack& s, const auto&) { return acquire::vote_entropy(s, off); });
-    add("variation_ratio/unchecked", [off](const Stack& s, const auto&) { return acquire::variation_ratio(s, off); });
-    add("mean_std/unchecked", [off](const Stack& s, const auto&) { return acquire::mean_std(s, off); });
+    const acquire::CheckOptions on;
+    // Each scorer as users call it (checked, the default) beside its kernel alone.
+    for (const auto& [checks, tag] : {std::pair{off, "/unchecked"}, std::pair{on, "/checked"}}) {
+        const std::string t = tag;
+        const acquire::CheckOptions c = checks;
+        add("bald" + t, [c](const Stack& s, const auto&) { return acquire::bald(s, c); });
+        add("consensus_entropy" + t, [c](const Stack& s, const auto&) { return acquire::consensus_entropy(s, c); });
+        add("kl_disagreement" + t, [c](const Stack& s, const auto&) { return acquire::kl_disagreement(s, c); });
+        add("max_kl_disagreement" + t, [c](const Stack& s, const auto&) { return acquire::max_kl_disagreement(s, c); });
+        add("vote_entropy" + t, [c](const Stack& s, const auto&) { return acquire::vote_entropy(s, c); });
+        add("variation_ratio" + t, [c](const Stack& s, const auto&) { return acquire::variation_ratio(s, c); });
+        add("mean_std" + t, [c](const Stack& s, const auto&) { return acquire::mean_std(s, c); });
+    }
 }
 
 }  // namespace
