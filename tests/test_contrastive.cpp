@@ -3,11 +3,12 @@
 #include <acquire/score/contrastive.hpp>
 #include <acquire/synthetic.hpp>
 
+#include "knn_reference.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -18,16 +19,7 @@ using Catch::Contains;
 
 namespace {
 
-/// Indices of the k nearest rows of R to q by direct squared differences; ties: lowest index.
-std::vector<Index> brute_knn(const Eigen::MatrixXd& R, const Eigen::RowVectorXd& q, Index k) {
-    std::vector<Index> order(static_cast<std::size_t>(R.rows()));
-    std::iota(order.begin(), order.end(), Index(0));
-    std::vector<double> d(order.size());
-    for (Index j = 0; j < R.rows(); ++j) d[j] = (R.row(j) - q).squaredNorm();
-    std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return d[a] < d[b]; });
-    order.resize(static_cast<std::size_t>(k));
-    return order;
-}
+using knn_reference::brute_knn;
 
 double kl(const Eigen::RowVectorXd& p, const Eigen::RowVectorXd& q, double eps) {
     double s = 0;

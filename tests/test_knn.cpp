@@ -4,10 +4,11 @@
 #include <acquire/core/knn.hpp>
 #include <acquire/synthetic.hpp>
 
+#include "knn_reference.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <numeric>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -18,17 +19,7 @@ using Catch::Contains;
 
 namespace {
 
-/// The k nearest rows of R to q by direct squared differences in double; ties: lowest index.
-std::vector<Index> brute_knn(const Eigen::MatrixXd& R, const Eigen::RowVectorXd& q, Index k) {
-    std::vector<Index> order(static_cast<std::size_t>(R.rows()));
-    std::iota(order.begin(), order.end(), Index(0));
-    std::vector<double> d(order.size());
-    for (Index j = 0; j < R.rows(); ++j) d[static_cast<std::size_t>(j)] = (R.row(j) - q).squaredNorm();
-    std::stable_sort(order.begin(), order.end(),
-                     [&](Index a, Index b) { return d[static_cast<std::size_t>(a)] < d[static_cast<std::size_t>(b)]; });
-    order.resize(static_cast<std::size_t>(k));
-    return order;
-}
+using knn_reference::brute_knn;
 
 }  // namespace
 
