@@ -171,6 +171,59 @@ TEMPLATE_TEST_CASE("facility_location and max_coverage: lazy batched == plain ==
     }
 }
 
+TEMPLATE_TEST_CASE("facility_location and max_coverage: every row a candidate (the symmetric block) == tiles",
+                   "[facility_location]", float, double) {
+    using T = TestType;
+    // 203 rows: neither panels (8) nor gain lanes (16) divide it; duplicates make exact ties
+    acquire::RowMatrix<T> X = acquire::synthetic::embeddings<T, Eigen::RowMajor>(203, 7, {5, 0.5, 11});
+    for (Index i = 190; i < 203; ++i) X.row(i) = X.row(i - 190);
+    std::vector<Index> all(203);
+    for (Index i = 0; i < 203; ++i) all[static_cast<std::size_t>(i)] = 202 - i;  // any order
+    FacilityLocationOptions cached, plain, tiled;
+    plain.lazy = false;
+    tiled.memory_bytes = 208 * sizeof(T) * 5;  // five rows: no block, rows computed per tile
+    const auto want = acquire::facility_location(X, all, 60, tiled);
+    for (const auto& o : {cached, plain}) {
+        const auto got = acquire::facility_location(X, {}, 60, o);
+        CHECK(got.indices == want.indices);
+        INFO("mirrored entries are the same products: the same objectives, bit for bit");
+        CHECK(got.objective == want.objective);
+        CHECK(acquire::facility_location(X, all, 60, o).indices == want.indices);
+    }
+    CHECK(want.objective.back() == Approx(objective(X.template cast<double>(), want.indices)).epsilon(1e-4));
+    const auto cover = acquire::max_coverage(X, 1.0, 40, all, tiled);
+    CHECK(acquire::max_coverage(X, 1.0, 40).indices == cover.indices);
+    CHECK(acquire::max_coverage(X, 1.0, 40).objective == cover.objective);
+    CHECK(acquire::max_coverage(X, 1.0, 40, {}, plain).indices == cover.indices);
+}
+
+TEMPLATE_TEST_CASE("facility_location: the AVX2 similarity kernel has the baseline kernel's bits",
+                   "[facility_location]", float, double) {
+    using T = TestType;
+    const auto X = acquire::synthetic::embeddings<T, Eigen::RowMajor>(93, 37);  // odd sizes
+    const acquire::detail::PackedPool<T> pool(X);
+    const Index rows = 11, panels = pool.padded / acquire::detail::facility_width;
+    std::vector<T> base(static_cast<std::size_t>(rows * pool.padded)), fast(base), chain(base);
+    std::vector<T*> to_base, to_fast;
+    for (Index r = 0; r < rows; ++r) {
+        to_base.push_back(base.data() + r * pool.padded);
+        to_fast.push_back(fast.data() + r * pool.padded);
+    }
+    acquire::detail::dot_rows_body<T, 8, 16>(pool, X.data() + 40 * 37, rows, 0, panels, to_base.data());
+    acquire::detail::dot_rows(pool, X.data() + 40 * 37, rows, 0, panels, to_fast.data());  // AVX2 where the CPU has it
+    for (Index r = 0; r < rows; ++r)
+        for (Index j = 0; j < 93; ++j) {
+            T acc = 0;
+            for (Index k = 0; k < 37; ++k) acc = acc + X(40 + r, k) * X(j, k);
+            chain[static_cast<std::size_t>(r * pool.padded + j)] = acc;
+        }
+    CHECK(base == fast);
+    INFO("both are the plain chain acc = acc + a_k x_jk (no FMA under default x86-64 flags)");
+    for (Index r = 0; r < rows; ++r)
+        for (Index j = 0; j < 93; ++j)
+            CHECK(base[static_cast<std::size_t>(r * pool.padded + j)] == Approx(chain[static_cast<std::size_t>(r * pool.padded + j)]).epsilon(1e-5));
+}
+
 namespace {
 
 /// The sparsified objective by brute force: each pool point j counts max(0, sim) over the picks

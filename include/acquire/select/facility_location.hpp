@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <queue>
@@ -105,17 +106,33 @@ struct PackedPool {
     }
 };
 
-/// dest[r][j] = sum_k a(r, k) x_j(k) for the pool panels [p0, p1), `a` count x d row-major.
-/// Every element is the same chain, acc = 0; acc = acc + a_k * x_jk for k = 0, 1, ..., d - 1,
-/// whatever count, p0, p1 or the row's place in `a`: rows are computed in groups of R (a short
-/// last group is zero-padded), panels in chunks that stay in cache.
-template <class Scalar>
-void dot_rows(const PackedPool<Scalar>& pool, const Scalar* a, Index count, Index p0, Index p1,
-              Scalar* const* dest) {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define ACQUIRE_FACILITY_AVX2 1
+#define ACQUIRE_FACILITY_INLINE inline __attribute__((always_inline))
+/// `Bytes` of a panel row as a GCC/Clang vector: an xmm register (16) or a ymm register (32,
+/// in the AVX2 kernel only).
+template <class Scalar, int Bytes>
+struct PanelLane {
+    typedef Scalar type __attribute__((vector_size(Bytes)));
+};
+#else
+#define ACQUIRE_FACILITY_INLINE inline
+template <class Scalar, int Bytes>
+struct PanelLane {
+    using type = Eigen::Array<Scalar, Bytes / int(sizeof(Scalar)), 1>;
+};
+#endif
+
+/// The body of dot_rows: R rows per group, each panel in slices of `Bytes` (the caller picks
+/// both for its registers).
+template <class Scalar, Index R, int Bytes>
+ACQUIRE_FACILITY_INLINE void dot_rows_body(const PackedPool<Scalar>& pool, const Scalar* a, Index count, Index p0,
+                                           Index p1, Scalar* const* dest) {
     constexpr Index W = facility_width;
-    constexpr Index R = sizeof(Scalar) == 4 ? 4 : 2;
     constexpr Index chunk = 64;  // panels per cache block
-    using Lane = Eigen::Array<Scalar, W, 1>;
+    using Lane = typename PanelLane<Scalar, Bytes>::type;
+    constexpr Index V = W * Index(sizeof(Scalar)) / Index(sizeof(Lane));  // lanes per panel row
+    static_assert(V * Index(sizeof(Lane)) == W * Index(sizeof(Scalar)), "whole lanes per panel row");
     const Index d = pool.d;
     std::vector<Scalar> pad;
     for (Index c0 = p0; c0 < p1; c0 += chunk) {
@@ -130,18 +147,56 @@ void dot_rows(const PackedPool<Scalar>& pool, const Scalar* a, Index count, Inde
             }
             for (Index p = c0; p < c1; ++p) {
                 const Scalar* panel = pool.panels.data() + p * d * W;
-                Lane acc[R];
-                for (Index r = 0; r < R; ++r) acc[r].setZero();
-                for (Index k = 0; k < d; ++k) {
-                    const Eigen::Map<const Lane> x(panel + k * W);
-                    for (Index r = 0; r < R; ++r) acc[r] += ar[r * d + k] * x;
+                for (Index v = 0; v < V; ++v) {  // each slice of the panel on its own
+                    const Scalar* slice = panel + v * Index(sizeof(Lane) / sizeof(Scalar));
+                    Lane acc[R];
+                    for (Index r = 0; r < R; ++r) acc[r] = Lane{} * Scalar(0);
+                    for (Index k = 0; k < d; ++k) {
+                        Lane x;
+                        std::memcpy(&x, slice + k * W, sizeof(Lane));
+                        for (Index r = 0; r < R; ++r) acc[r] = acc[r] + ar[r * d + k] * x;
+                    }
+                    for (Index r = 0; r < nr; ++r)
+                        std::memcpy(dest[r0 + r] + p * W + (slice - panel), &acc[r], sizeof(Lane));
                 }
-                for (Index r = 0; r < nr; ++r) Eigen::Map<Lane>(dest[r0 + r] + p * W) = acc[r];
             }
         }
     }
 }
 
+#ifdef ACQUIRE_FACILITY_AVX2
+/// dot_rows_body compiled for AVX2 (without FMA: the same multiply and add per step, so the
+/// same bits as the baseline kernel), in slices twice as wide.
+template <class Scalar>
+__attribute__((target("avx2"))) void dot_rows_avx2(const PackedPool<Scalar>& pool, const Scalar* a, Index count,
+                                                   Index p0, Index p1, Scalar* const* dest) {
+    dot_rows_body<Scalar, 8, 32>(pool, a, count, p0, p1, dest);
+}
+
+/// Whether this CPU runs AVX2 (asked once).
+inline bool cpu_has_avx2() {
+    static const bool yes = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") != 0;
+    }();
+    return yes;
+}
+#endif
+
+/// dest[r][j] = sum_k a(r, k) x_j(k) for the pool panels [p0, p1), `a` count x d row-major.
+/// Every element is the same chain, acc = 0; acc = acc + a_k * x_jk for k = 0, 1, ..., d - 1,
+/// whatever count, p0, p1 or the row's place in `a`: rows are computed in groups (a short last
+/// group is zero-padded), panels in chunks that stay in cache. On x86 CPUs with AVX2 (asked at
+/// run time; nothing needs -march flags) the same chain runs in 256-bit registers; AVX2 alone
+/// has no fused multiply-add, so the bits are the baseline kernel's on every x86-64 CPU.
+template <class Scalar>
+void dot_rows(const PackedPool<Scalar>& pool, const Scalar* a, Index count, Index p0, Index p1,
+              Scalar* const* dest) {
+#ifdef ACQUIRE_FACILITY_AVX2
+    if (cpu_has_avx2()) return dot_rows_avx2(pool, a, count, p0, p1, dest);
+#endif
+    dot_rows_body<Scalar, 8, 16>(pool, a, count, p0, p1, dest);
+}
 
 inline double combine_lanes(const double* lane) {
     double level[gain_lanes];
@@ -222,6 +277,37 @@ double sparse_gain(const Index* points, const Scalar* sims, Index count, const S
     return combine_lanes(total);
 }
 
+/// The gain of a kept row, from its dense form (`points` null: entry e is point e) or from its
+/// list of (ascending point, similarity) entries, with the same bits as dense_gain. The entries
+/// that can still add (s_j > cover_j) are copied to (live_points, live_sims), which may be the
+/// input list itself; `live` receives their count. A dropped entry never counts again: cover
+/// only grows, and its term, max(0, s_j - cover_j), is exactly 0 from then on.
+template <class Scalar>
+double live_gain(const std::uint32_t* points, const Scalar* sims, Index count, const Scalar* cover,
+                 std::uint32_t* live_points, Scalar* live_sims, Index& live) {
+    double total[gain_lanes] = {};
+    Scalar part[gain_lanes] = {};
+    Index chunk = 0, kept = 0;
+    for (Index e = 0; e < count; ++e) {  // branch-free: a dead entry adds +0 and is overwritten
+        const Index j = points ? static_cast<Index>(points[e]) : e;
+        const Scalar s = sims[e], v = s - cover[j];
+        if (j / gain_chunk<Scalar> != chunk) {
+            for (Index l = 0; l < gain_lanes; ++l) {
+                total[l] += static_cast<double>(part[l]);
+                part[l] = Scalar(0);
+            }
+            chunk = j / gain_chunk<Scalar>;
+        }
+        part[j % gain_lanes] = part[j % gain_lanes] + (v > Scalar(0) ? v : Scalar(0));
+        live_points[kept] = static_cast<std::uint32_t>(j);
+        live_sims[kept] = s;
+        kept += v > Scalar(0) ? 1 : 0;
+    }
+    for (Index l = 0; l < gain_lanes; ++l) total[l] += static_cast<double>(part[l]);
+    live = kept;
+    return combine_lanes(total);
+}
+
 inline Index worker_threads() {
 #ifdef _OPENMP
     return std::max(1, omp_get_max_threads());
@@ -258,8 +344,10 @@ class DenseGains {
 public:
     DenseGains(const RowMatrix<Scalar>& x, const std::vector<Index>& candidates, std::size_t memory_bytes, Sim sim)
         : x_(x), pool_(x), candidates_(candidates), sim_(sim),
-          cover_(static_cast<std::size_t>(pool_.padded), Scalar(0)), slot_(candidates.size()) {
+          cover_(static_cast<std::size_t>(pool_.padded), Scalar(0)), slot_(candidates.size()),
+          list_(candidates.size()) {
         const auto m = static_cast<Index>(candidates.size());
+        symmetric_ = m == x.rows();  // sorted distinct candidates: every row, candidate q = row q
         const std::size_t row_bytes = static_cast<std::size_t>(pool_.padded) * sizeof(Scalar);
         const Index budget = std::max<Index>(1, static_cast<Index>(memory_bytes / row_bytes));
         if (m <= budget) {
@@ -273,18 +361,24 @@ public:
             capacity_ = std::max<Index>(0, budget - worker_threads() * tile_);
         }
     }
-    /// Rows per similarity product.
-    Index tile() const { return tile_; }
+    /// Candidates worth evaluating together: a tile's rows share one similarity product, but
+    /// when every row is kept there is no product to share, and lazy greedy refreshes one at a time.
+    Index tile() const { return keep_first_ ? 1 : tile_; }
 
     /// Gains of the candidates at positions `which`.
     std::vector<double> gains(const std::vector<Index>& which) {
         const auto w = static_cast<Index>(which.size());
         std::vector<double> out(which.size());
         std::vector<Index> cached, todo;  // places in `which`
-        for (Index i = 0; i < w; ++i) (slot_[at(which, i)] ? cached : todo).push_back(i);
+        for (Index i = 0; i < w; ++i) (kept(at(which, i)) ? cached : todo).push_back(i);
         // The first pass (every candidate at once) keeps rows only when all fit; later passes
         // keep what they compute while there is room.
         const bool keep = keep_first_ || first_done_;
+        if (!first_done_ && keep_first_ && symmetric_ && w == static_cast<Index>(candidates_.size())) {
+            first_done_ = true;
+            return symmetric_first_pass(which);
+        }
+        const bool later = first_done_;
         first_done_ = true;
         for (Index i : todo)
             if (keep && used_ < capacity_) {
@@ -315,33 +409,142 @@ public:
         };
         if (batches >= 2) parallel_for(batches, 2, [&](Index t) { run(t, false); });
         else if (batches == 1) run(0, true);
-        parallel_for(static_cast<Index>(cached.size()), min_parallel_rows(), [&](Index c) {
+        parallel_for(static_cast<Index>(cached.size()), later ? 2 : min_parallel_rows(), [&](Index c) {
             const Index i = at(cached, c);
-            out[static_cast<std::size_t>(i)] = dense_gain(slot_[at(which, i)].get(), cover_.data(), pool_.padded);
+            out[static_cast<std::size_t>(i)] = kept_gain(at(which, i));
         });
         return out;
     }
 
     /// Adds the candidate at `position` to S; returns F(S) (summed in double over j in order).
     double take(Index position) {
-        std::unique_ptr<Scalar[]> row = std::move(slot_[static_cast<std::size_t>(position)]);
-        if (row) {
-            --used_;  // a pick is never evaluated again: its room goes to others
+        const auto q = static_cast<std::size_t>(position);
+        if (!list_[q].points.empty() || slot_[q]) --used_;  // a pick is never evaluated again
+        if (!list_[q].points.empty()) {
+            const LiveList& l = list_[q];
+            for (std::size_t e = 0; e < l.points.size(); ++e) {
+                Scalar& c = cover_[l.points[e]];
+                c = std::max(c, l.sims[e]);
+            }
+            list_[q] = LiveList{};
         } else {
-            row.reset(new Scalar[static_cast<std::size_t>(pool_.padded)]);
-            Scalar* dest[1] = {row.get()};
-            similarity_rows({position}, dest, true);
+            std::unique_ptr<Scalar[]> row = std::move(slot_[q]);
+            if (!row) {
+                row.reset(new Scalar[static_cast<std::size_t>(pool_.padded)]);
+                Scalar* dest[1] = {row.get()};
+                similarity_rows({position}, dest, true);
+            }
+            for (Index j = 0; j < pool_.n; ++j) {
+                Scalar& c = cover_[static_cast<std::size_t>(j)];
+                c = std::max(c, row[static_cast<std::size_t>(j)]);
+            }
         }
         double f = 0;
-        for (Index j = 0; j < pool_.n; ++j) {
-            Scalar& c = cover_[static_cast<std::size_t>(j)];
-            c = std::max(c, row[static_cast<std::size_t>(j)]);
-            f += static_cast<double>(c);
-        }
+        for (Index j = 0; j < pool_.n; ++j) f += static_cast<double>(cover_[static_cast<std::size_t>(j)]);
         return f;
     }
 
 private:
+    /// A kept row reduced to the entries that can still add (s_j > cover_j), once that is at
+    /// most half the row: later gains of the row then cost its live entries, not N.
+    struct LiveList {
+        std::vector<std::uint32_t> points;
+        std::vector<Scalar> sims;
+    };
+    bool kept(Index position) const {
+        const auto q = static_cast<std::size_t>(position);
+        return slot_[q] || !list_[q].points.empty();
+    }
+
+    /// The gain of a kept row (a re-evaluation: cover has grown since the row was computed),
+    /// which also drops the row's dead entries (a dense row becomes a list once half are dead).
+    double kept_gain(Index position) {
+        const auto q = static_cast<std::size_t>(position);
+        LiveList& l = list_[q];
+        Index live = 0;
+        if (!l.points.empty()) {
+            const double g = live_gain(l.points.data(), l.sims.data(), static_cast<Index>(l.points.size()),
+                                       cover_.data(), l.points.data(), l.sims.data(), live);
+            if (live == 0) {
+                // Keep one dead entry so the row still reads as kept (its gain is 0 from now on).
+                l.points.resize(1);
+                l.sims.resize(1);
+            } else {
+                l.points.resize(static_cast<std::size_t>(live));
+                l.sims.resize(static_cast<std::size_t>(live));
+            }
+            return g;
+        }
+        if (pool_.padded > Index(std::numeric_limits<std::uint32_t>::max()))
+            return dense_gain(slot_[q].get(), cover_.data(), pool_.padded);
+        thread_local LiveList scratch;  // the whole row's worth, reused across calls
+        scratch.points.resize(static_cast<std::size_t>(pool_.padded));
+        scratch.sims.resize(static_cast<std::size_t>(pool_.padded));
+        const Scalar* row = slot_[q].get();
+        const double g = dense_gain(row, cover_.data(), pool_.padded);
+        for (Index j = 0; j < pool_.padded; ++j) {  // branch-free: a dead entry is overwritten
+            scratch.points[static_cast<std::size_t>(live)] = static_cast<std::uint32_t>(j);
+            scratch.sims[static_cast<std::size_t>(live)] = row[j];
+            live += row[j] > cover_[static_cast<std::size_t>(j)] ? 1 : 0;
+        }
+        if (2 * live <= pool_.padded) {
+            const auto len = static_cast<std::ptrdiff_t>(std::max<Index>(live, 1));
+            if (live == 0) {  // a dead placeholder: s = 0 never beats cover >= 0
+                scratch.points[0] = 0;
+                scratch.sims[0] = Scalar(0);
+            }
+            l.points.assign(scratch.points.begin(), scratch.points.begin() + len);
+            l.sims.assign(scratch.sims.begin(), scratch.sims.begin() + len);
+            slot_[q].reset();
+        }
+        return g;
+    }
+
+    /// The first pass when every row is a candidate and the whole block is kept: the block is
+    /// symmetric (s_ij and s_ji are the same products, summed in the same order), so only the
+    /// panels on and right of each group of rows are computed, and the rest is mirrored.
+    std::vector<double> symmetric_first_pass(const std::vector<Index>& which) {
+        const Index m = static_cast<Index>(candidates_.size()), d = x_.cols();
+        const Index panels = pool_.padded / facility_width;
+        for (Index q = 0; q < m; ++q) slot_[static_cast<std::size_t>(q)].reset(new Scalar[static_cast<std::size_t>(pool_.padded)]);
+        used_ = m;
+        constexpr Index G = facility_width;  // rows per group: group g starts at panel g
+        const Index groups = (m + G - 1) / G;
+        auto group = [&](Index g) {
+            const Index r0 = g * G, len = std::min(G, m - r0);
+            Scalar* dest[G];
+            for (Index r = 0; r < len; ++r) dest[r] = slot_[static_cast<std::size_t>(r0 + r)].get();
+            dot_rows(pool_, x_.data() + r0 * d, len, g, panels, dest);
+            if constexpr (!Sim::identity)
+                for (Index r = 0; r < len; ++r)
+                    for (Index j = g * G; j < pool_.padded; ++j) dest[r][j] = sim_(r0 + r, j, dest[r][j]);
+        };
+        // Group g costs panels - g: pair the first with the last to even out the threads.
+        parallel_for((groups + 1) / 2, 2, [&](Index t) {
+            group(t);
+            if (groups - 1 - t != t) group(groups - 1 - t);
+        });
+        // Mirror: row i's entries left of its group come from column i of the rows before, in
+        // 64 x 64 tiles that stay in cache; then every row's first gain.
+        constexpr Index B = 64;
+        const Index tiles = (m + B - 1) / B;
+        parallel_for(tiles, 2, [&](Index ti) {
+            const Index i0 = ti * B, i1 = std::min(m, i0 + B);
+            for (Index j0 = 0; j0 < i1; j0 += B)
+                for (Index i = i0; i < i1; ++i) {
+                    Scalar* row = slot_[static_cast<std::size_t>(i)].get();
+                    const Index j1 = std::min(j0 + B, (i / G) * G);
+                    for (Index j = j0; j < j1; ++j) row[j] = slot_[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)];
+                }
+        });
+        std::vector<double> out(which.size());
+        parallel_for(m, min_parallel_rows(), [&](Index i) {
+            out[static_cast<std::size_t>(i)] = dense_gain(slot_[static_cast<std::size_t>(i)].get(), cover_.data(), pool_.padded);
+        });
+        (void)which;
+        return out;
+    }
+
     /// Gains of fewer rows than this run serially: a parallel region costs more than ~64K terms.
     Index min_parallel_rows() const { return std::max<Index>(2, (Index(1) << 16) / pool_.padded); }
 
@@ -379,8 +582,9 @@ private:
     Sim sim_;
     std::vector<Scalar> cover_;  // max similarity of each pool point to S (0 on padding)
     std::vector<std::unique_ptr<Scalar[]>> slot_;  // kept similarity rows, by candidate position
+    std::vector<LiveList> list_;  // kept rows reduced to their live entries, by candidate position
     Index capacity_ = 0, used_ = 0, tile_ = 1;
-    bool keep_first_ = false, first_done_ = false;
+    bool keep_first_ = false, first_done_ = false, symmetric_ = false;
 };
 
 /// Gains on the sparsified objective: candidate position q holds the pool points (ascending)
