@@ -46,6 +46,10 @@ void register_pool(Index n, Index k, Index d, Index b, bool with_explicit) {
         state.counters["extra_MB"] = implicit_mb;
         state.counters["explicit_GB"] = explicit_gb;
     })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+    benchmark::RegisterBenchmark(("badge/default" + suffix).c_str(), [=](benchmark::State& state) {
+        const auto& p = pool(n, k, d);  // what users run: default options, checks on
+        for (auto _ : state) benchmark::DoNotOptimize(acquire::badge(p.P, p.H, {}, b));
+    })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
     benchmark::RegisterBenchmark(("reference/unpruned" + suffix).c_str(), [=](benchmark::State& state) {
         const auto& p = pool(n, k, d);
         acquire::BadgeOptions o;

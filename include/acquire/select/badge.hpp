@@ -37,10 +37,11 @@ struct BadgeOptions {
 
 namespace detail {
 
-/// a = p - e_yhat per row, yhat = argmax p (ties: lowest class), in double.
-template <class Derived>
-RowMatrix<double> badge_residuals(const Eigen::MatrixBase<Derived>& P) {
-    RowMatrix<double> a = P.template cast<double>();
+/// a = p - e_yhat per row, yhat = argmax p (ties: lowest class), in double; row-major, or
+/// column-major (`Storage`) for GradientRows, which reads one class across a block of rows.
+template <int Storage = Eigen::RowMajor, class Derived>
+Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Storage> badge_residuals(const Eigen::MatrixBase<Derived>& P) {
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Storage> a = P.template cast<double>();
     parallel_for(a.rows(), 4096, [&](Index i) {
         Index best = 0;
         for (Index k = 1; k < a.cols(); ++k)
@@ -65,11 +66,15 @@ public:
         double n;  // |a|^2 |h|^2 as computed for the row
     };
 
-    GradientRows(const RowMatrix<double>& a, const Eigen::MatrixBase<DerivedH>& H)
-        : a_(a), H_(H), a2_(a.rowwise().squaredNorm()), h2_(H.rowwise().squaredNorm().template cast<double>()),
+    /// `a`: badge_residuals<Eigen::ColMajor>(P), kept by reference.
+    GradientRows(const Eigen::MatrixXd& a, const Eigen::MatrixBase<DerivedH>& H)
+        : a_(a), H_(H), a2_(row_norms(a)), h2_(H.rowwise().squaredNorm().template cast<double>()),
           norm2_(a2_.cwiseProduct(h2_)), h_norm_(h2_.cwiseSqrt()),
           gamma_(4.0 * (static_cast<double>(H.cols() + 4) * static_cast<double>(std::numeric_limits<Scalar>::epsilon()) +
                         static_cast<double>(a.cols() + 8) * std::numeric_limits<double>::epsilon())) {}
+
+    /// Row-major residuals would bind a temporary copy: pass the column-major ones.
+    GradientRows(const RowMatrix<double>&, const Eigen::MatrixBase<DerivedH>&) = delete;
 
     /// |g_i|^2 = |a_i|^2 |h_i|^2.
     const Eigen::VectorXd& norm2() const { return norm2_; }
@@ -88,25 +93,25 @@ public:
     Index distances(const Point& c, Index r0, Index len, Needed&& needed, const double* nearest,
                     Update&& update) const {
         const double hc_norm = std::sqrt(c.h.template cast<double>().squaredNorm());
-        thread_local Eigen::VectorXd ac_tls;
+        thread_local Eigen::ArrayXd ac_tls;
         thread_local std::vector<Index> rest_tls;
-        Eigen::VectorXd& ac = ac_tls;
+        Eigen::ArrayXd& ac = ac_tls;
         std::vector<Index>& rest = rest_tls;
-        ac.resize(len);
-        rest.clear();
-        const Index K = a_.cols();
-        const double* ca = c.a.data();
+        // a_i . a_c for the whole block, one class at a time: each row's sum is the chain
+        // 0 + a_i0 c_0 + a_i1 c_1 + ... in class order (the same bits whether pruning is on or
+        // off), vectorised across the rows.
+        ac.setZero(len);
+        for (Index k = 0; k < a_.cols(); ++k) ac += a_.col(k).segment(r0, len).array() * c.a[k];
+        rest.resize(static_cast<std::size_t>(len));
+        std::size_t kept = 0;
         for (Index i = r0; i < r0 + len; ++i) {
             if (!needed(i)) continue;
-            // a_i . a_c in index order (the same sum whether pruning is on or off).
-            const double* ai = a_.data() + i * K;
-            double dot = 0;
-            for (Index k = 0; k < K; ++k) dot += ai[k] * ca[k];
-            ac[i - r0] = dot;
-            if (nearest && (norm2_[i] + c.n) * (1.0 - gamma_) - 2.0 * std::abs(dot) * h_norm_[i] * hc_norm >= nearest[i])
-                continue;
-            rest.push_back(i);
+            // Rows whose a . a_c alone shows the distance cannot drop skip h_i . h_c.
+            const double dot = ac[i - r0];
+            rest[kept] = i;
+            kept += !(nearest && (norm2_[i] + c.n) * (1.0 - gamma_) - 2.0 * std::abs(dot) * h_norm_[i] * hc_norm >= nearest[i]);
         }
+        rest.resize(kept);
         const auto computed = static_cast<Index>(rest.size());
         // Column-major H: a row is d scattered entries, so when more than an eighth of the block
         // is left, one block product (contiguous columns) replaces the row-by-row dots.
@@ -128,10 +133,20 @@ public:
     }
 
 private:
+    /// |a_i|^2, each summed as for a contiguous row (as Point::a is), not across the columns.
+    static Eigen::VectorXd row_norms(const Eigen::MatrixXd& a) {
+        Eigen::VectorXd out(a.rows());
+        Eigen::Matrix<double, 1, Eigen::Dynamic> row;
+        for (Index i = 0; i < a.rows(); ++i) {
+            row = a.row(i);
+            out[i] = row.squaredNorm();
+        }
+        return out;
+    }
     double combine(Index i, const Point& c, double ac, Scalar hc) const {
         return norm2_[i] + c.n - 2.0 * ac * static_cast<double>(hc);
     }
-    const RowMatrix<double>& a_;
+    const Eigen::MatrixXd& a_;
     const Eigen::MatrixBase<DerivedH>& H_;
     Eigen::VectorXd a2_, h2_, norm2_, h_norm_;
     double gamma_;
@@ -192,7 +207,7 @@ Selection badge(const Eigen::MatrixBase<DerivedP>& P, const Eigen::MatrixBase<De
     if (options.checks.values) detail::check_finite(fn, "H", H);
     if (b == 0) return {};
 
-    const RowMatrix<double> a = detail::badge_residuals(P);
+    const Eigen::MatrixXd a = detail::badge_residuals<Eigen::ColMajor>(P);
     const detail::GradientRows<DerivedH> space(a, H);
     const Eigen::VectorXd& norm2 = space.norm2();
     Index first = -1;
