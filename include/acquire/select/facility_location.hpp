@@ -801,13 +801,18 @@ Selection facility_run(const RowMatrix<Scalar>& x, const std::vector<Index>& can
 /// and greedy is within (1 - 1/e) of optimal. Higher gain = picked first; `Selection::objective[j]`
 /// is F after pick j (summed in double); ties go to the lowest pool index. A gain is
 /// sum_j max(0, s_cj - cover_j) with the terms in the input's Scalar and the sum in double
-/// (8 lanes, j mod 8, combined in a fixed order). Lazy, plain, cached and tiled runs make
+/// (16 lanes, j mod 16, combined in a fixed order). Lazy, plain, cached and tiled runs make
 /// exactly the same picks, on any thread count.
 ///
 /// Memory (dense, options.neighbors = 0): the |candidates| x N block when it fits
 /// options.memory_bytes (default 1 GB), else tiles plus kept rows within that bound; never N x N
 /// unless the candidates are the whole pool and it fits. Time: one pass of O(|candidates| N d)
-/// for the first gains, then lazy re-evaluations (rows recomputed in batches only when not kept).
+/// for the first gains (half of it when every row is a candidate and the block is kept: the
+/// block is symmetric and the other half is mirrored), then lazy re-evaluations: rows recomputed
+/// in batches only when not kept, and a kept row, once half its entries can no longer add
+/// (s_j <= cover_j, for good: cover only grows), shrinks to the entries that still can, so its
+/// later gains cost its live entries, not N. The similarity kernel uses AVX2 where the CPU has it
+/// (checked at run time; the same bits as the SSE2 kernel, as AVX2 has no fused multiply-add).
 /// Sparse (options.neighbors = k > 0): each row keeps its k nearest candidates by cosine
 /// (exact tiled k-NN on the normalised rows), O(N k) memory, O(N |candidates| d) k-NN time;
 /// greedy is exact on that sparsified F; k >= |candidates| gives the dense picks (bit for bit
