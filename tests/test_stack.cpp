@@ -99,3 +99,33 @@ TEMPLATE_TEST_CASE("stack value checks name the member and the row", "[stack][ch
     REQUIRE_THROWS_WITH(acquire::mean_std(PredictionStack<T>::tnk(sums_wrong.data(), 1, 2, 3)),
                         Contains("acquire::mean_std: predictions member 0 row 0 sums to 1.5 (tolerance 0.001)"));
 }
+
+TEMPLATE_TEST_CASE("stack value checks catch every kind of bad row at every place in a block, short and long rows",
+                   "[stack][checks]", float, double) {
+    using T = TestType;
+    // Short rows (K below four lanes' worth) are checked with the range over the whole block and
+    // four rows' sums side by side: a bad row must be caught in each of the four places and in
+    // the tail, whatever makes it bad.
+    const Index members = 3, rows = 14;
+    for (const Index K : {Index(1), Index(2), Index(3), Index(10), Index(31), Index(40)}) {
+        for (Index i : {Index(0), Index(1), Index(2), Index(3), Index(6), Index(13)}) {
+            for (int kind = 0; kind < 5; ++kind) {
+                if (K == 1 && (kind == 1 || kind == 2)) continue;  // [1] cannot move mass
+                INFO("K " << K << " row " << i << " kind " << kind);
+                std::vector<T> buf(static_cast<std::size_t>(members * rows * K), T(1) / T(K));
+                T* row = buf.data() + (1 * rows + i) * K;  // member 1
+                switch (kind) {
+                    case 0: for (Index k = 0; k < K; ++k) row[k] *= T(1.01); break;  // sums to 1.01
+                    case 1: row[0] = T(-0.05); row[1] += T(1) / T(K) + T(0.05); break;  // a negative, sum 1
+                    case 2: row[0] = T(1.25); row[1] -= T(1.25) - T(1) / T(K); break;   // above 1, sum 1
+                    case 3: row[K - 1] = std::numeric_limits<T>::quiet_NaN(); break;
+                    default: row[0] = std::numeric_limits<T>::infinity(); break;
+                }
+                const auto s = acquire::PredictionStack<T>::tnk(buf.data(), members, rows, K);
+                const std::string where = "member 1 row " + std::to_string(i);
+                REQUIRE_THROWS_WITH(acquire::consensus_entropy(s), Contains(where));
+                REQUIRE_THROWS_WITH(acquire::bald(s), Contains(where));
+            }
+        }
+    }
+}

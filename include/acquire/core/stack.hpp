@@ -221,6 +221,42 @@ void for_each_stack_block(const PredictionStack<Scalar>& s, Kernel&& kernel) {
 template <class Scalar>
 bool packed_block_ok(const Scalar* packed, Index rows, Index K, Scalar tol) {
     using Row = Eigen::Map<const Eigen::Array<Scalar, 1, Eigen::Dynamic>>;
+    constexpr Index W = 32 / Index(sizeof(Scalar));
+    if (K < 4 * W) {
+        // Short rows: a row's sum alone is a chain of K dependent adds, so the range is
+        // checked over the whole block at once (vectorised; a NaN or Inf also spoils its row's
+        // sum) and the sums of four rows run side by side, each still added in class order.
+        using Lanes = Eigen::Array<Scalar, W, 1>;
+        Lanes lo = Lanes::Zero(), hi = Lanes::Zero();
+        const Index size = rows * K;
+        Index e = 0;
+        for (; e + W <= size; e += W) {
+            const Lanes v = Eigen::Map<const Lanes>(packed + e);
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        bool ok = lo.minCoeff() >= Scalar(0) && hi.maxCoeff() <= Scalar(1);
+        for (; e < size; ++e) ok &= packed[e] >= Scalar(0) && packed[e] <= Scalar(1);
+        Index r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            const Scalar* p = packed + r * K;
+            Scalar s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (Index k = 0; k < K; ++k) {
+                s0 += p[k];
+                s1 += p[K + k];
+                s2 += p[2 * K + k];
+                s3 += p[3 * K + k];
+            }
+            ok &= std::abs(s0 - Scalar(1)) <= tol && std::abs(s1 - Scalar(1)) <= tol;
+            ok &= std::abs(s2 - Scalar(1)) <= tol && std::abs(s3 - Scalar(1)) <= tol;
+        }
+        for (; r < rows; ++r) {
+            Scalar sum = 0;
+            for (Index k = 0; k < K; ++k) sum += packed[r * K + k];
+            ok &= std::abs(sum - Scalar(1)) <= tol;
+        }
+        return ok;
+    }
     bool ok = true;
     for (Index r = 0; r < rows; ++r) {
         Scalar hi, lo, sum, unused;
