@@ -25,7 +25,10 @@
 #include "acquire/core/random.hpp"
 #include "acquire/core/selection.hpp"
 #include "acquire/core/top_k.hpp"
+#include "acquire/select/badge.hpp"
+#include "acquire/select/facility_location.hpp"
 #include "acquire/select/k_center.hpp"
+#include "acquire/select/kmeans_pp.hpp"
 
 #include <mpi.h>
 
@@ -200,6 +203,50 @@ inline Arg arg_max(MPI_Comm comm, Arg mine) {
     Arg out{};
     allreduce(&mine, &out, 1, type, op, comm, sizeof mine);
     return out;
+}
+
+/// The rows `which` (global indices, in any order) on every rank, in the order of `which`:
+/// each rank writes the ones it holds, `write(local row, dest)` filling `bytes` bytes per row,
+/// and one all-gather hands every rank all of them. Row counts (not bytes) are MPI's ints.
+template <class Write>
+std::vector<unsigned char> gather_rows(MPI_Comm comm, const Layout& at, const std::vector<Index>& which,
+                                       std::size_t bytes, Write&& write) {
+    std::vector<int> counts(static_cast<std::size_t>(at.ranks), 0), displs(counts.size(), 0);
+    for (Index g : which) ++counts[static_cast<std::size_t>(at.owner(g))];
+    for (std::size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
+    std::vector<unsigned char> own(static_cast<std::size_t>(counts[static_cast<std::size_t>(at.rank)]) * bytes);
+    std::size_t filled = 0;
+    for (Index g : which)
+        if (at.mine(g)) write(g - at.offset, own.data() + (filled++) * bytes);
+    std::vector<unsigned char> by_rank(which.size() * bytes + 1);  // + 1: never a null buffer
+    MPI_Datatype row;
+    call(MPI_Type_contiguous(static_cast<int>(bytes), MPI_BYTE, &row), "MPI_Type_contiguous");
+    call(MPI_Type_commit(&row), "MPI_Type_commit");
+    const int code = MPI_Allgatherv(own.data(), counts[static_cast<std::size_t>(at.rank)], row, by_rank.data(),
+                                    counts.data(), displs.data(), row, comm);
+    MPI_Type_free(&row);
+    call(code, "MPI_Allgatherv");
+    count(own.size());
+    // by_rank holds rank 0's rows (in list order), then rank 1's, ...: restore list order.
+    std::vector<unsigned char> out(which.size() * bytes);
+    std::vector<std::size_t> next(displs.begin(), displs.end());
+    for (std::size_t j = 0; j < which.size(); ++j) {
+        auto& from = next[static_cast<std::size_t>(at.owner(which[j]))];
+        std::memcpy(out.data() + j * bytes, by_rank.data() + (from++) * bytes, bytes);
+    }
+    return out;
+}
+
+/// Every rank's `mine` (a trivially copyable T), in rank order, on every rank: one all-gather
+/// of sizeof(T) bytes per rank. Results combined from it in rank order are the same bits on
+/// every rank (an all-reduce of doubles need not be).
+template <class T>
+std::vector<T> all_of(MPI_Comm comm, int ranks, const T& mine) {
+    std::vector<T> all(static_cast<std::size_t>(ranks));
+    call(MPI_Allgather(&mine, static_cast<int>(sizeof(T)), MPI_BYTE, all.data(), static_cast<int>(sizeof(T)), MPI_BYTE, comm),
+         "MPI_Allgather");
+    count(sizeof(T));
+    return all;
 }
 
 }  // namespace detail
@@ -380,28 +427,15 @@ Selection k_center_greedy(MPI_Comm comm, const Eigen::MatrixBase<Derived>& X, co
 
     // The labeled rows, in the order of `labeled`, on every rank: each rank contributes its own.
     {
-        std::vector<Scalar> own;
-        std::vector<int> counts(static_cast<std::size_t>(at.ranks), 0), displs(counts.size(), 0);
-        for (Index g : labeled) {
-            counts[static_cast<std::size_t>(at.owner(g))] += static_cast<int>(d * Index(sizeof(Scalar)));
-            if (at.mine(g)) acquire::detail::copy_row(X, g - at.offset, own);
-        }
-        for (std::size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
-        std::vector<Scalar> by_rank(labeled.size() * static_cast<std::size_t>(d));
-        detail::call(MPI_Allgatherv(own.data(), static_cast<int>(own.size() * sizeof(Scalar)), MPI_BYTE, by_rank.data(),
-                                    counts.data(), displs.data(), MPI_BYTE, comm),
-                     "MPI_Allgatherv");
-        detail::count(own.size() * sizeof(Scalar));
-        // by_rank holds rank 0's labeled rows (in list order), then rank 1's, ...: restore list order.
-        std::vector<Scalar> coords(by_rank.size());
-        std::vector<std::size_t> next(static_cast<std::size_t>(at.ranks));
-        for (std::size_t r = 0; r < next.size(); ++r) next[r] = static_cast<std::size_t>(displs[r]) / sizeof(Scalar);
-        for (std::size_t j = 0; j < labeled.size(); ++j) {
-            auto& from = next[static_cast<std::size_t>(at.owner(labeled[j]))];
-            std::copy_n(by_rank.begin() + static_cast<std::ptrdiff_t>(from), d,
-                        coords.begin() + static_cast<std::ptrdiff_t>(j * static_cast<std::size_t>(d)));
-            from += static_cast<std::size_t>(d);
-        }
+        const auto row_bytes = static_cast<std::size_t>(d) * sizeof(Scalar);
+        const auto rows = detail::gather_rows(comm, at, labeled, row_bytes, [&](Index i, unsigned char* dest) {
+            for (Index k = 0; k < d; ++k) {
+                const Scalar v = X.coeff(i, k);
+                std::memcpy(dest + static_cast<std::size_t>(k) * sizeof(Scalar), &v, sizeof(Scalar));
+            }
+        });
+        std::vector<Scalar> coords(labeled.size() * static_cast<std::size_t>(d));
+        if (!rows.empty()) std::memcpy(coords.data(), rows.data(), rows.size());
         state.add_centers(X, coords.data(), static_cast<Index>(labeled.size()));
     }
 
@@ -430,6 +464,236 @@ Selection k_center_greedy(MPI_Comm comm, const Eigen::MatrixBase<Derived>& X, co
     }
     if (options.stats) *options.stats = state.stats;
     return result;
+}
+
+namespace detail {
+
+/// How a D^2 sampling space's center (its Point) travels between ranks: `bytes()` per point,
+/// `write` into and `read` from a byte buffer. One specialisation per space.
+template <class Space>
+struct PointCodec;
+
+/// kmeans_pp's centers: the row (d Scalars) and its squared norm as the owner computed it.
+template <class Derived>
+struct PointCodec<acquire::detail::EuclideanRows<Derived>> {
+    using Scalar = typename Derived::Scalar;
+    using Point = typename acquire::detail::EuclideanRows<Derived>::Point;
+    Index d;
+    std::size_t bytes() const { return static_cast<std::size_t>(d) * sizeof(Scalar) + sizeof(double); }
+    void write(const Point& p, unsigned char* out) const {
+        std::memcpy(out, p.x.data(), static_cast<std::size_t>(d) * sizeof(Scalar));
+        std::memcpy(out + static_cast<std::size_t>(d) * sizeof(Scalar), &p.n, sizeof(double));
+    }
+    Point read(const unsigned char* in) const {
+        Point p{Eigen::Matrix<Scalar, 1, Eigen::Dynamic>(d), 0.0};
+        std::memcpy(p.x.data(), in, static_cast<std::size_t>(d) * sizeof(Scalar));
+        std::memcpy(&p.n, in + static_cast<std::size_t>(d) * sizeof(Scalar), sizeof(double));
+        return p;
+    }
+};
+
+/// badge's centers: a = p - e_yhat (K doubles), h (d Scalars) and |a|^2 |h|^2.
+template <class DerivedH>
+struct PointCodec<acquire::detail::GradientRows<DerivedH>> {
+    using Scalar = typename DerivedH::Scalar;
+    using Point = typename acquire::detail::GradientRows<DerivedH>::Point;
+    Index K, d;
+    std::size_t a_bytes() const { return static_cast<std::size_t>(K) * sizeof(double); }
+    std::size_t h_bytes() const { return static_cast<std::size_t>(d) * sizeof(Scalar); }
+    std::size_t bytes() const { return a_bytes() + h_bytes() + sizeof(double); }
+    void write(const Point& p, unsigned char* out) const {
+        std::memcpy(out, p.a.data(), a_bytes());
+        std::memcpy(out + a_bytes(), p.h.data(), h_bytes());
+        std::memcpy(out + a_bytes() + h_bytes(), &p.n, sizeof(double));
+    }
+    Point read(const unsigned char* in) const {
+        Point p{Eigen::Matrix<double, 1, Eigen::Dynamic>(K), Eigen::Matrix<Scalar, 1, Eigen::Dynamic>(d), 0.0};
+        std::memcpy(p.a.data(), in, a_bytes());
+        std::memcpy(p.h.data(), in + a_bytes(), h_bytes());
+        std::memcpy(&p.n, in + a_bytes() + h_bytes(), sizeof(double));
+        return p;
+    }
+};
+
+/// One rank's word after a pick: its share of the potential and its candidate for the next
+/// draw (acquire::detail::D2Candidate, indices global).
+struct D2Word {
+    double potential;
+    double ratio;
+    std::int64_t row;
+    std::int64_t lowest;
+};
+
+/// The potentials summed in rank order and the candidates merged (the merge is an order-free
+/// minimum, so the winner is the single-process one): the same on every rank.
+inline std::pair<double, acquire::detail::D2Candidate> d2_combine(MPI_Comm comm, int ranks, double potential,
+                                                                  const acquire::detail::D2Candidate& mine) {
+    const auto all = all_of(comm, ranks, D2Word{potential, mine.ratio, mine.row, mine.lowest});
+    double sum = 0;
+    acquire::detail::D2Candidate best;
+    for (const auto& w : all) {
+        sum += w.potential;
+        acquire::detail::D2Candidate c;
+        c.ratio = w.ratio;
+        c.row = w.row;
+        c.lowest = w.lowest;
+        best.merge(c);
+    }
+    return {sum, best};
+}
+
+/// acquire::detail::d2_sampling over shards: each rank keeps a D2Shard of its own rows (global
+/// race keys through its offset); the initial centers are gathered once (one all-gather of
+/// their points); per pick, the owner broadcasts the picked point, every rank adds it, and
+/// one all-gather of a D2Word per rank gives the potential and the next draw's winner.
+/// `blocked` is this rank's (local rows); `initial` and `first` are global.
+template <class Space>
+Selection d2_sampling(MPI_Comm comm, const Layout& at, const Space& space, const PointCodec<Space>& codec,
+                      const std::vector<char>& blocked, const std::vector<Index>& initial, Index first, Index b,
+                      std::uint64_t seed, bool prune, D2Stats* stats) {
+    acquire::detail::D2Shard<Space> shard(space, blocked, prune);
+    {
+        const auto points = gather_rows(comm, at, initial, codec.bytes(),
+                                        [&](Index i, unsigned char* dest) { codec.write(space.point(i), dest); });
+        for (std::size_t j = 0; j < initial.size(); ++j)
+            shard.add_center(codec.read(points.data() + j * codec.bytes()),
+                             at.mine(initial[j]) ? initial[j] - at.offset : -1);
+    }
+    Selection result;
+    if (b <= 0) {
+        if (stats) *stats = shard.stats();
+        return result;
+    }
+    Index pick = initial.empty() && first >= 0 ? first : d2_combine(comm, at.ranks, 0.0, shard.draw(seed, 0, at.offset)).second.pick();
+    std::vector<unsigned char> point(codec.bytes());
+    for (Index step = 0; step < b; ++step) {
+        // Unreachable (b never exceeds the available points), but it keeps the owner in range.
+        if (pick < 0 || pick >= at.total) acquire::detail::fail("d2_sampling", "no point left to pick at step ", step);
+        const bool own = at.mine(pick);
+        if (own) codec.write(space.point(pick - at.offset), point.data());
+        broadcast(point.data(), point.size(), at.owner(pick), comm);
+        shard.add_center(codec.read(point.data()), own ? pick - at.offset : -1);
+        result.indices.push_back(pick);
+        const auto next = d2_combine(comm, at.ranks, shard.potential(blocked),
+                                     step + 1 < b ? shard.draw(seed, step + 1, at.offset) : acquire::detail::D2Candidate{});
+        result.objective.push_back(next.first);
+        pick = next.second.pick();
+    }
+    if (stats) *stats = shard.stats();
+    return result;
+}
+
+}  // namespace detail
+
+/// acquire::kmeans_pp over embeddings sharded across the ranks of `comm` (X: this rank's n_r x d
+/// rows, possibly none): k-means++ seeding (Arthur & Vassilvitskii 2007) by D^2 sampling, the
+/// same picks as kmeans_pp on the concatenated pool for any number of ranks, on every rank.
+/// options.initial, options.first and the result are global indices.
+///
+/// Pick j is argmin over available rows x with D(x)^2 > 0 of race_key(seed, j, x) / D(x)^2
+/// (ties: lowest global index; D the Euclidean distance to the nearest center), x the global
+/// row, so the winner does not depend on how the rows are split: each rank runs the
+/// single-process D^2 state (detail::D2Shard, with its pruning) on its rows and offers its
+/// best (key / D^2, row). The first pick is options.first or, with no initial center, a
+/// uniform race over all rows; when every remaining row sits on a center, the lowest remaining
+/// global row is taken, as in kmeans_pp. `Selection::objective[j]` is the potential
+/// sum_x D(x)^2 after pick j: each rank's sum in row order, summed in rank order, so it equals
+/// kmeans_pp's to rounding (exactly on one rank).
+///
+/// Messages: the initial centers once (one all-gather, d Scalars + 8 bytes each); per pick one
+/// broadcast of the picked row (d * sizeof(Scalar) + 8 bytes, by its owner) and one all-gather
+/// of 32 bytes per rank (potential and candidate). Bytes sent per pick independent of N. Work
+/// per rank per pick O(n_r d) at worst, less with pruning.
+///
+/// Throws invalid_input on every rank for any input kmeans_pp rejects (the message names the
+/// rank that found it; non-finite values by local row), for a number of columns that differs
+/// between ranks, and for b or options that differ between ranks.
+template <class Derived>
+Selection kmeans_pp(MPI_Comm comm, const Eigen::MatrixBase<Derived>& X, Index b, const KMeansPPOptions& options = {}) {
+    constexpr const char* fn = "kmeans_pp";
+    const Index n = X.rows(), d = X.cols();
+    const auto at = detail::layout(comm, n);
+    detail::Fingerprint fp;
+    fp.add(d);
+    fp.add(b);
+    fp.add(options.initial);
+    fp.add(options.first);
+    fp.add(options.seed);
+    fp.add(options.prune);
+    detail::agree(comm, fn, fp, "X columns, b or options", [&] {
+        acquire::detail::check_shape(fn, "X", at.total, d);
+        const auto sorted = acquire::detail::sorted_indices(fn, "options initial", options.initial, at.total);
+        acquire::detail::check_budget(fn, "b", b, at.total - static_cast<Index>(options.initial.size()));
+        if (options.first < -1 || options.first >= at.total)
+            acquire::detail::fail(fn, "options first is ", options.first, ", out of range [-1, ", at.total, ")");
+        if (options.first >= 0 && std::binary_search(sorted.begin(), sorted.end(), options.first))
+            acquire::detail::fail(fn, "options first ", options.first, " is an initial center");
+        acquire::detail::check_tolerance(fn, options.checks);
+        if (options.checks.values) acquire::detail::check_finite(fn, "X (local rows)", X);
+    });
+    const std::vector<char> blocked(static_cast<std::size_t>(n), 0);
+    const acquire::detail::EuclideanRows<Derived> space(X);
+    return detail::d2_sampling(comm, at, space, detail::PointCodec<acquire::detail::EuclideanRows<Derived>>{d}, blocked,
+                               options.initial, options.first, b, options.seed, options.prune, options.stats);
+}
+
+/// acquire::badge over a pool sharded across the ranks of `comm` (P: this rank's n_r x K
+/// probabilities, H: its n_r x d penultimate embeddings, possibly no row): BADGE (Ash et al.
+/// 2020), k-means++ seeding on the gradient embeddings g_x = (p_x - e_yhat) (outer) h_x, the
+/// same picks as badge on the concatenated pool for any number of ranks, on every rank.
+/// `labeled` and the result are global indices; labeled rows are never picked and are not
+/// centers.
+///
+/// The first pick is the largest ||g_x||^2 = ||p_x - e_yhat||^2 ||h_x||^2 over unlabeled rows
+/// (one all-reduce of (value, global row); ties: lowest global row); pick j >= 1 is argmin of
+/// race_key(seed, j, x) / D(x)^2 over unlabeled rows with D(x)^2 > 0, D the distance in
+/// gradient space to the nearest pick (never materialised), exactly as badge, each rank
+/// running badge's D^2 state on its rows. `Selection::objective[j]` is the potential over
+/// unlabeled rows after pick j, per-rank sums summed in rank order (badge's to rounding).
+///
+/// Messages per pick: one broadcast of the picked row's a = p - e_yhat (K doubles) and h
+/// (d Scalars) plus 8 bytes, by its owner, and one all-gather of 32 bytes per rank; independent
+/// of N. Work per rank per pick O(n_r (K + d)) at worst, less with pruning.
+///
+/// Throws invalid_input on every rank for any input badge rejects (named by the rank that
+/// found it; P and H rows by local row), for K or d that differ between ranks, and for
+/// labeled, b or options that differ between ranks.
+template <class DerivedP, class DerivedH>
+Selection badge(MPI_Comm comm, const Eigen::MatrixBase<DerivedP>& P, const Eigen::MatrixBase<DerivedH>& H,
+                const std::vector<Index>& labeled, Index b, const BadgeOptions& options = {}) {
+    constexpr const char* fn = "badge";
+    const Index n = P.rows(), K = P.cols(), d = H.cols();
+    const auto at = detail::layout(comm, n);
+    detail::Fingerprint fp;
+    fp.add(K);
+    fp.add(d);
+    fp.add(b);
+    fp.add(labeled);
+    fp.add(options.seed);
+    fp.add(options.prune);
+    detail::agree(comm, fn, fp, "P or H columns, labeled, b or options", [&] {
+        acquire::detail::check_shape(fn, "P", at.total, K);
+        acquire::detail::check_shape(fn, "H", at.total, d);
+        acquire::detail::check_same_rows(fn, "P (local rows)", n, "H (local rows)", H.rows());
+        acquire::detail::sorted_indices(fn, "labeled", labeled, at.total);
+        acquire::detail::check_budget(fn, "b", b, at.total - static_cast<Index>(labeled.size()));
+        acquire::detail::check_probabilities(fn, "P (local rows)", P, options.checks);
+        if (options.checks.values) acquire::detail::check_finite(fn, "H (local rows)", H);
+    });
+    if (b == 0) return {};
+    std::vector<char> blocked(static_cast<std::size_t>(n), 0);
+    for (Index g : labeled)
+        if (at.mine(g)) blocked[static_cast<std::size_t>(g - at.offset)] = 1;
+    const RowMatrix<double> a = acquire::detail::badge_residuals(P);
+    const acquire::detail::GradientRows<DerivedH> space(a, H);
+    const Eigen::VectorXd& norm2 = space.norm2();
+    Index best = -1;
+    for (Index i = 0; i < n; ++i)
+        if (!blocked[static_cast<std::size_t>(i)] && (best < 0 || norm2[i] > norm2[best])) best = i;
+    const Index first =
+        detail::arg_max(comm, best < 0 ? detail::Arg{0.0, -1} : detail::Arg{norm2[best], at.offset + best}).index;
+    return detail::d2_sampling(comm, at, space, detail::PointCodec<acquire::detail::GradientRows<DerivedH>>{K, d},
+                               blocked, {}, first, b, options.seed, options.prune, options.stats);
 }
 
 }  // namespace acquire::mpi
