@@ -727,8 +727,12 @@ public:
             pnorm_ = Vector<Scalar>::Constant(pool_.padded, std::numeric_limits<Scalar>::infinity());
             for (Index j = lead_; j < x.rows(); ++j) pnorm_[j] = x.row(j).squaredNorm();
         }
+        // As DenseGains: every row is kept when all fit; otherwise the first pass keeps none
+        // and later ones keep what they compute while there is room (beside one tile of scratch).
         const std::size_t row_bytes = static_cast<std::size_t>(pool_.padded) * sizeof(Scalar);
-        keep_ = static_cast<std::size_t>(cand_.rows()) * row_bytes <= memory_bytes;
+        const auto budget = static_cast<Index>(memory_bytes / row_bytes);
+        keep_all_ = cand_.rows() <= budget;
+        capacity_ = keep_all_ ? cand_.rows() : std::max<Index>(0, budget - tile());
     }
     Index tile() const { return 64; }
 
@@ -737,6 +741,8 @@ public:
         const auto w = static_cast<Index>(which.size());
         std::vector<double> local(which.size());
         std::vector<Scalar> scratch;
+        const bool keep = keep_all_ || first_done_;
+        first_done_ = true;
         for (Index t0 = 0; t0 < w; t0 += tile()) {
             const Index len = std::min(tile(), w - t0);
             std::vector<Index> todo;  // places in which
@@ -746,8 +752,11 @@ public:
             scratch.resize(todo.size() * static_cast<std::size_t>(pool_.padded));
             for (std::size_t t = 0; t < todo.size(); ++t) {
                 auto& slot = slot_[static_cast<std::size_t>(which[static_cast<std::size_t>(todo[t])])];
-                if (keep_) slot.reset(new Scalar[static_cast<std::size_t>(pool_.padded)]);
-                dest[t] = keep_ ? slot.get() : scratch.data() + t * static_cast<std::size_t>(pool_.padded);
+                if (keep && used_ < capacity_) {
+                    slot.reset(new Scalar[static_cast<std::size_t>(pool_.padded)]);
+                    ++used_;
+                }
+                dest[t] = slot ? slot.get() : scratch.data() + t * static_cast<std::size_t>(pool_.padded);
             }
             std::vector<Index> positions;
             for (Index r : todo) positions.push_back(which[static_cast<std::size_t>(r)]);
@@ -775,7 +784,9 @@ public:
     /// order, summed in rank order.
     double take(Index position) {
         std::unique_ptr<Scalar[]> row = std::move(slot_[static_cast<std::size_t>(position)]);
-        if (!row) {
+        if (row) {
+            --used_;  // a pick is never evaluated again: its room goes to others
+        } else {
             row.reset(new Scalar[static_cast<std::size_t>(pool_.padded)]);
             Scalar* dest[1] = {row.get()};
             similarity_rows({position}, dest);
@@ -825,7 +836,8 @@ private:
     Scalar radius2_;
     std::vector<Scalar> cover_;  // max similarity of each shard point to S (0 on padding)
     std::vector<std::unique_ptr<Scalar[]>> slot_;  // kept similarity rows, by candidate position
-    bool keep_ = false;
+    Index capacity_ = 0, used_ = 0;
+    bool keep_all_ = false, first_done_ = false;
 };
 
 /// The shared part of mpi::facility_location and mpi::max_coverage: checks (agreed by every
