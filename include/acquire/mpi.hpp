@@ -9,8 +9,11 @@
 //     auto sel = acquire::mpi::k_center_greedy(MPI_COMM_WORLD, my_embeddings, labeled, 100);
 //     // sel.indices: the same global rows on every rank, the same as k_center_greedy on all rows
 //
-// Index sets passed in (labeled, exclude) and returned are global row indices and must be the
-// same on every rank (checked). Shards may be uneven, and a rank may hold no row at all.
+// Index sets passed in (labeled, exclude, candidates, initial centers) and returned are global
+// row indices and must be the same on every rank (checked). Shards may be uneven, and a rank
+// may hold no row at all. Here: top_k, random_select, k_center_greedy, kmeans_pp, badge
+// (exact, the same picks for any number of ranks), facility_location and max_coverage (the
+// single-process greedy over gains summed across ranks; see their comments for exactness).
 //
 // Bad input on any rank makes every rank throw acquire::invalid_input naming that rank: each
 // rank validates locally, then one all-reduce finds the lowest failing rank, which broadcasts
