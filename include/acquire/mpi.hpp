@@ -9,8 +9,11 @@
 //     auto sel = acquire::mpi::k_center_greedy(MPI_COMM_WORLD, my_embeddings, labeled, 100);
 //     // sel.indices: the same global rows on every rank, the same as k_center_greedy on all rows
 //
-// Index sets passed in (labeled, exclude) and returned are global row indices and must be the
-// same on every rank (checked). Shards may be uneven, and a rank may hold no row at all.
+// Index sets passed in (labeled, exclude, candidates, initial centers) and returned are global
+// row indices and must be the same on every rank (checked). Shards may be uneven, and a rank
+// may hold no row at all. Here: top_k, random_select, k_center_greedy, kmeans_pp, badge
+// (exact, the same picks for any number of ranks), facility_location and max_coverage (the
+// single-process greedy over gains summed across ranks; see their comments for exactness).
 //
 // Bad input on any rank makes every rank throw acquire::invalid_input naming that rank: each
 // rank validates locally, then one all-reduce finds the lowest failing rank, which broadcasts
@@ -25,14 +28,19 @@
 #include "acquire/core/random.hpp"
 #include "acquire/core/selection.hpp"
 #include "acquire/core/top_k.hpp"
+#include "acquire/select/badge.hpp"
+#include "acquire/select/facility_location.hpp"
 #include "acquire/select/k_center.hpp"
+#include "acquire/select/kmeans_pp.hpp"
 
 #include <mpi.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -59,6 +67,7 @@ inline void reset_traffic() { traffic() = Traffic{}; }
 namespace detail {
 
 using acquire::detail::fail;
+using acquire::detail::parallel_for;
 
 inline void call(int code, const char* what) {
     if (code != MPI_SUCCESS) throw std::runtime_error(std::string("acquire::mpi: ") + what + " failed");
@@ -200,6 +209,50 @@ inline Arg arg_max(MPI_Comm comm, Arg mine) {
     Arg out{};
     allreduce(&mine, &out, 1, type, op, comm, sizeof mine);
     return out;
+}
+
+/// The rows `which` (global indices, in any order) on every rank, in the order of `which`:
+/// each rank writes the ones it holds, `write(local row, dest)` filling `bytes` bytes per row,
+/// and one all-gather hands every rank all of them. Row counts (not bytes) are MPI's ints.
+template <class Write>
+std::vector<unsigned char> gather_rows(MPI_Comm comm, const Layout& at, const std::vector<Index>& which,
+                                       std::size_t bytes, Write&& write) {
+    std::vector<int> counts(static_cast<std::size_t>(at.ranks), 0), displs(counts.size(), 0);
+    for (Index g : which) ++counts[static_cast<std::size_t>(at.owner(g))];
+    for (std::size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
+    std::vector<unsigned char> own(static_cast<std::size_t>(counts[static_cast<std::size_t>(at.rank)]) * bytes);
+    std::size_t filled = 0;
+    for (Index g : which)
+        if (at.mine(g)) write(g - at.offset, own.data() + (filled++) * bytes);
+    std::vector<unsigned char> by_rank(which.size() * bytes + 1);  // + 1: never a null buffer
+    MPI_Datatype row;
+    call(MPI_Type_contiguous(static_cast<int>(bytes), MPI_BYTE, &row), "MPI_Type_contiguous");
+    call(MPI_Type_commit(&row), "MPI_Type_commit");
+    const int code = MPI_Allgatherv(own.data(), counts[static_cast<std::size_t>(at.rank)], row, by_rank.data(),
+                                    counts.data(), displs.data(), row, comm);
+    MPI_Type_free(&row);
+    call(code, "MPI_Allgatherv");
+    count(own.size());
+    // by_rank holds rank 0's rows (in list order), then rank 1's, ...: restore list order.
+    std::vector<unsigned char> out(which.size() * bytes);
+    std::vector<std::size_t> next(displs.begin(), displs.end());
+    for (std::size_t j = 0; j < which.size(); ++j) {
+        auto& from = next[static_cast<std::size_t>(at.owner(which[j]))];
+        std::memcpy(out.data() + j * bytes, by_rank.data() + (from++) * bytes, bytes);
+    }
+    return out;
+}
+
+/// Every rank's `mine` (a trivially copyable T), in rank order, on every rank: one all-gather
+/// of sizeof(T) bytes per rank. Results combined from it in rank order are the same bits on
+/// every rank (an all-reduce of doubles need not be).
+template <class T>
+std::vector<T> all_of(MPI_Comm comm, int ranks, const T& mine) {
+    std::vector<T> all(static_cast<std::size_t>(ranks));
+    call(MPI_Allgather(&mine, static_cast<int>(sizeof(T)), MPI_BYTE, all.data(), static_cast<int>(sizeof(T)), MPI_BYTE, comm),
+         "MPI_Allgather");
+    count(sizeof(T));
+    return all;
 }
 
 }  // namespace detail
@@ -380,28 +433,15 @@ Selection k_center_greedy(MPI_Comm comm, const Eigen::MatrixBase<Derived>& X, co
 
     // The labeled rows, in the order of `labeled`, on every rank: each rank contributes its own.
     {
-        std::vector<Scalar> own;
-        std::vector<int> counts(static_cast<std::size_t>(at.ranks), 0), displs(counts.size(), 0);
-        for (Index g : labeled) {
-            counts[static_cast<std::size_t>(at.owner(g))] += static_cast<int>(d * Index(sizeof(Scalar)));
-            if (at.mine(g)) acquire::detail::copy_row(X, g - at.offset, own);
-        }
-        for (std::size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
-        std::vector<Scalar> by_rank(labeled.size() * static_cast<std::size_t>(d));
-        detail::call(MPI_Allgatherv(own.data(), static_cast<int>(own.size() * sizeof(Scalar)), MPI_BYTE, by_rank.data(),
-                                    counts.data(), displs.data(), MPI_BYTE, comm),
-                     "MPI_Allgatherv");
-        detail::count(own.size() * sizeof(Scalar));
-        // by_rank holds rank 0's labeled rows (in list order), then rank 1's, ...: restore list order.
-        std::vector<Scalar> coords(by_rank.size());
-        std::vector<std::size_t> next(static_cast<std::size_t>(at.ranks));
-        for (std::size_t r = 0; r < next.size(); ++r) next[r] = static_cast<std::size_t>(displs[r]) / sizeof(Scalar);
-        for (std::size_t j = 0; j < labeled.size(); ++j) {
-            auto& from = next[static_cast<std::size_t>(at.owner(labeled[j]))];
-            std::copy_n(by_rank.begin() + static_cast<std::ptrdiff_t>(from), d,
-                        coords.begin() + static_cast<std::ptrdiff_t>(j * static_cast<std::size_t>(d)));
-            from += static_cast<std::size_t>(d);
-        }
+        const auto row_bytes = static_cast<std::size_t>(d) * sizeof(Scalar);
+        const auto rows = detail::gather_rows(comm, at, labeled, row_bytes, [&](Index i, unsigned char* dest) {
+            for (Index k = 0; k < d; ++k) {
+                const Scalar v = X.coeff(i, k);
+                std::memcpy(dest + static_cast<std::size_t>(k) * sizeof(Scalar), &v, sizeof(Scalar));
+            }
+        });
+        std::vector<Scalar> coords(labeled.size() * static_cast<std::size_t>(d));
+        if (!rows.empty()) std::memcpy(coords.data(), rows.data(), rows.size());
         state.add_centers(X, coords.data(), static_cast<Index>(labeled.size()));
     }
 
@@ -430,6 +470,518 @@ Selection k_center_greedy(MPI_Comm comm, const Eigen::MatrixBase<Derived>& X, co
     }
     if (options.stats) *options.stats = state.stats;
     return result;
+}
+
+namespace detail {
+
+/// How a D^2 sampling space's center (its Point) travels between ranks: `bytes()` per point,
+/// `write` into and `read` from a byte buffer. One specialisation per space.
+template <class Space>
+struct PointCodec;
+
+/// kmeans_pp's centers: the row (d Scalars) and its squared norm as the owner computed it.
+template <class Derived>
+struct PointCodec<acquire::detail::EuclideanRows<Derived>> {
+    using Scalar = typename Derived::Scalar;
+    using Point = typename acquire::detail::EuclideanRows<Derived>::Point;
+    Index d;
+    std::size_t bytes() const { return static_cast<std::size_t>(d) * sizeof(Scalar) + sizeof(double); }
+    void write(const Point& p, unsigned char* out) const {
+        std::memcpy(out, p.x.data(), static_cast<std::size_t>(d) * sizeof(Scalar));
+        std::memcpy(out + static_cast<std::size_t>(d) * sizeof(Scalar), &p.n, sizeof(double));
+    }
+    Point read(const unsigned char* in) const {
+        Point p{Eigen::Matrix<Scalar, 1, Eigen::Dynamic>(d), 0.0};
+        std::memcpy(p.x.data(), in, static_cast<std::size_t>(d) * sizeof(Scalar));
+        std::memcpy(&p.n, in + static_cast<std::size_t>(d) * sizeof(Scalar), sizeof(double));
+        return p;
+    }
+};
+
+/// badge's centers: a = p - e_yhat (K doubles), h (d Scalars) and |a|^2 |h|^2.
+template <class DerivedH>
+struct PointCodec<acquire::detail::GradientRows<DerivedH>> {
+    using Scalar = typename DerivedH::Scalar;
+    using Point = typename acquire::detail::GradientRows<DerivedH>::Point;
+    Index K, d;
+    std::size_t a_bytes() const { return static_cast<std::size_t>(K) * sizeof(double); }
+    std::size_t h_bytes() const { return static_cast<std::size_t>(d) * sizeof(Scalar); }
+    std::size_t bytes() const { return a_bytes() + h_bytes() + sizeof(double); }
+    void write(const Point& p, unsigned char* out) const {
+        std::memcpy(out, p.a.data(), a_bytes());
+        std::memcpy(out + a_bytes(), p.h.data(), h_bytes());
+        std::memcpy(out + a_bytes() + h_bytes(), &p.n, sizeof(double));
+    }
+    Point read(const unsigned char* in) const {
+        Point p{Eigen::Matrix<double, 1, Eigen::Dynamic>(K), Eigen::Matrix<Scalar, 1, Eigen::Dynamic>(d), 0.0};
+        std::memcpy(p.a.data(), in, a_bytes());
+        std::memcpy(p.h.data(), in + a_bytes(), h_bytes());
+        std::memcpy(&p.n, in + a_bytes() + h_bytes(), sizeof(double));
+        return p;
+    }
+};
+
+/// One rank's word after a pick: its share of the potential and its candidate for the next
+/// draw (acquire::detail::D2Candidate, indices global).
+struct D2Word {
+    double potential;
+    double ratio;
+    std::int64_t row;
+    std::int64_t lowest;
+};
+
+/// The potentials summed in rank order and the candidates merged (the merge is an order-free
+/// minimum, so the winner is the single-process one): the same on every rank.
+inline std::pair<double, acquire::detail::D2Candidate> d2_combine(MPI_Comm comm, int ranks, double potential,
+                                                                  const acquire::detail::D2Candidate& mine) {
+    const auto all = all_of(comm, ranks, D2Word{potential, mine.ratio, mine.row, mine.lowest});
+    double sum = 0;
+    acquire::detail::D2Candidate best;
+    for (const auto& w : all) {
+        sum += w.potential;
+        acquire::detail::D2Candidate c;
+        c.ratio = w.ratio;
+        c.row = w.row;
+        c.lowest = w.lowest;
+        best.merge(c);
+    }
+    return {sum, best};
+}
+
+/// acquire::detail::d2_sampling over shards: each rank keeps a D2Shard of its own rows (global
+/// race keys through its offset); the initial centers are gathered once (one all-gather of
+/// their points); per pick, the owner broadcasts the picked point, every rank adds it, and
+/// one all-gather of a D2Word per rank gives the potential and the next draw's winner.
+/// `blocked` is this rank's (local rows); `initial` and `first` are global.
+template <class Space>
+Selection d2_sampling(MPI_Comm comm, const Layout& at, const Space& space, const PointCodec<Space>& codec,
+                      const std::vector<char>& blocked, const std::vector<Index>& initial, Index first, Index b,
+                      std::uint64_t seed, bool prune, D2Stats* stats) {
+    acquire::detail::D2Shard<Space> shard(space, blocked, prune);
+    {
+        const auto points = gather_rows(comm, at, initial, codec.bytes(),
+                                        [&](Index i, unsigned char* dest) { codec.write(space.point(i), dest); });
+        for (std::size_t j = 0; j < initial.size(); ++j)
+            shard.add_center(codec.read(points.data() + j * codec.bytes()),
+                             at.mine(initial[j]) ? initial[j] - at.offset : -1);
+    }
+    Selection result;
+    if (b <= 0) {
+        if (stats) *stats = shard.stats();
+        return result;
+    }
+    Index pick = initial.empty() && first >= 0 ? first : d2_combine(comm, at.ranks, 0.0, shard.draw(seed, 0, at.offset)).second.pick();
+    std::vector<unsigned char> point(codec.bytes());
+    for (Index step = 0; step < b; ++step) {
+        // Unreachable (b never exceeds the available points), but it keeps the owner in range.
+        if (pick < 0 || pick >= at.total) acquire::detail::fail("d2_sampling", "no point left to pick at step ", step);
+        const bool own = at.mine(pick);
+        if (own) codec.write(space.point(pick - at.offset), point.data());
+        broadcast(point.data(), point.size(), at.owner(pick), comm);
+        shard.add_center(codec.read(point.data()), own ? pick - at.offset : -1);
+        result.indices.push_back(pick);
+        const auto next = d2_combine(comm, at.ranks, shard.potential(blocked),
+                                     step + 1 < b ? shard.draw(seed, step + 1, at.offset) : acquire::detail::D2Candidate{});
+        result.objective.push_back(next.first);
+        pick = next.second.pick();
+    }
+    if (stats) *stats = shard.stats();
+    return result;
+}
+
+}  // namespace detail
+
+/// acquire::kmeans_pp over embeddings sharded across the ranks of `comm` (X: this rank's n_r x d
+/// rows, possibly none): k-means++ seeding (Arthur & Vassilvitskii 2007) by D^2 sampling, the
+/// same picks as kmeans_pp on the concatenated pool for any number of ranks, on every rank.
+/// options.initial, options.first and the result are global indices.
+///
+/// Pick j is argmin over available rows x with D(x)^2 > 0 of race_key(seed, j, x) / D(x)^2
+/// (ties: lowest global index; D the Euclidean distance to the nearest center), x the global
+/// row, so the winner does not depend on how the rows are split: each rank runs the
+/// single-process D^2 state (detail::D2Shard, with its pruning) on its rows and offers its
+/// best (key / D^2, row). The first pick is options.first or, with no initial center, a
+/// uniform race over all rows; when every remaining row sits on a center, the lowest remaining
+/// global row is taken, as in kmeans_pp. `Selection::objective[j]` is the potential
+/// sum_x D(x)^2 after pick j: each rank's sum in row order, summed in rank order, so it equals
+/// kmeans_pp's to rounding (exactly on one rank).
+///
+/// Messages: the initial centers once (one all-gather, d Scalars + 8 bytes each); per pick one
+/// broadcast of the picked row (d * sizeof(Scalar) + 8 bytes, by its owner) and one all-gather
+/// of 32 bytes per rank (potential and candidate). Bytes sent per pick independent of N. Work
+/// per rank per pick O(n_r d) at worst, less with pruning.
+///
+/// Throws invalid_input on every rank for any input kmeans_pp rejects (the message names the
+/// rank that found it; non-finite values by local row), for a number of columns that differs
+/// between ranks, and for b or options that differ between ranks.
+template <class Derived>
+Selection kmeans_pp(MPI_Comm comm, const Eigen::MatrixBase<Derived>& X, Index b, const KMeansPPOptions& options = {}) {
+    constexpr const char* fn = "kmeans_pp";
+    const Index n = X.rows(), d = X.cols();
+    const auto at = detail::layout(comm, n);
+    detail::Fingerprint fp;
+    fp.add(d);
+    fp.add(b);
+    fp.add(options.initial);
+    fp.add(options.first);
+    fp.add(options.seed);
+    fp.add(options.prune);
+    detail::agree(comm, fn, fp, "X columns, b or options", [&] {
+        acquire::detail::check_shape(fn, "X", at.total, d);
+        const auto sorted = acquire::detail::sorted_indices(fn, "options initial", options.initial, at.total);
+        acquire::detail::check_budget(fn, "b", b, at.total - static_cast<Index>(options.initial.size()));
+        if (options.first < -1 || options.first >= at.total)
+            acquire::detail::fail(fn, "options first is ", options.first, ", out of range [-1, ", at.total, ")");
+        if (options.first >= 0 && std::binary_search(sorted.begin(), sorted.end(), options.first))
+            acquire::detail::fail(fn, "options first ", options.first, " is an initial center");
+        acquire::detail::check_tolerance(fn, options.checks);
+        if (options.checks.values) acquire::detail::check_finite(fn, "X (local rows)", X);
+    });
+    const std::vector<char> blocked(static_cast<std::size_t>(n), 0);
+    const acquire::detail::EuclideanRows<Derived> space(X);
+    return detail::d2_sampling(comm, at, space, detail::PointCodec<acquire::detail::EuclideanRows<Derived>>{d}, blocked,
+                               options.initial, options.first, b, options.seed, options.prune, options.stats);
+}
+
+/// acquire::badge over a pool sharded across the ranks of `comm` (P: this rank's n_r x K
+/// probabilities, H: its n_r x d penultimate embeddings, possibly no row): BADGE (Ash et al.
+/// 2020), k-means++ seeding on the gradient embeddings g_x = (p_x - e_yhat) (outer) h_x, the
+/// same picks as badge on the concatenated pool for any number of ranks, on every rank.
+/// `labeled` and the result are global indices; labeled rows are never picked and are not
+/// centers.
+///
+/// The first pick is the largest ||g_x||^2 = ||p_x - e_yhat||^2 ||h_x||^2 over unlabeled rows
+/// (one all-reduce of (value, global row); ties: lowest global row); pick j >= 1 is argmin of
+/// race_key(seed, j, x) / D(x)^2 over unlabeled rows with D(x)^2 > 0, D the distance in
+/// gradient space to the nearest pick (never materialised), exactly as badge, each rank
+/// running badge's D^2 state on its rows. `Selection::objective[j]` is the potential over
+/// unlabeled rows after pick j, per-rank sums summed in rank order (badge's to rounding).
+///
+/// Messages per pick: one broadcast of the picked row's a = p - e_yhat (K doubles) and h
+/// (d Scalars) plus 8 bytes, by its owner, and one all-gather of 32 bytes per rank; independent
+/// of N. Work per rank per pick O(n_r (K + d)) at worst, less with pruning.
+///
+/// Throws invalid_input on every rank for any input badge rejects (named by the rank that
+/// found it; P and H rows by local row), for K or d that differ between ranks, and for
+/// labeled, b or options that differ between ranks.
+template <class DerivedP, class DerivedH>
+Selection badge(MPI_Comm comm, const Eigen::MatrixBase<DerivedP>& P, const Eigen::MatrixBase<DerivedH>& H,
+                const std::vector<Index>& labeled, Index b, const BadgeOptions& options = {}) {
+    constexpr const char* fn = "badge";
+    const Index n = P.rows(), K = P.cols(), d = H.cols();
+    const auto at = detail::layout(comm, n);
+    detail::Fingerprint fp;
+    fp.add(K);
+    fp.add(d);
+    fp.add(b);
+    fp.add(labeled);
+    fp.add(options.seed);
+    fp.add(options.prune);
+    detail::agree(comm, fn, fp, "P or H columns, labeled, b or options", [&] {
+        acquire::detail::check_shape(fn, "P", at.total, K);
+        acquire::detail::check_shape(fn, "H", at.total, d);
+        acquire::detail::check_same_rows(fn, "P (local rows)", n, "H (local rows)", H.rows());
+        acquire::detail::sorted_indices(fn, "labeled", labeled, at.total);
+        acquire::detail::check_budget(fn, "b", b, at.total - static_cast<Index>(labeled.size()));
+        acquire::detail::check_probabilities(fn, "P (local rows)", P, options.checks);
+        if (options.checks.values) acquire::detail::check_finite(fn, "H (local rows)", H);
+    });
+    if (b == 0) return {};
+    std::vector<char> blocked(static_cast<std::size_t>(n), 0);
+    for (Index g : labeled)
+        if (at.mine(g)) blocked[static_cast<std::size_t>(g - at.offset)] = 1;
+    const RowMatrix<double> a = acquire::detail::badge_residuals(P);
+    const acquire::detail::GradientRows<DerivedH> space(a, H);
+    const Eigen::VectorXd& norm2 = space.norm2();
+    Index best = -1;
+    for (Index i = 0; i < n; ++i)
+        if (!blocked[static_cast<std::size_t>(i)] && (best < 0 || norm2[i] > norm2[best])) best = i;
+    const Index first =
+        detail::arg_max(comm, best < 0 ? detail::Arg{0.0, -1} : detail::Arg{norm2[best], at.offset + best}).index;
+    return detail::d2_sampling(comm, at, space, detail::PointCodec<acquire::detail::GradientRows<DerivedH>>{K, d},
+                               blocked, {}, first, b, options.seed, options.prune, options.stats);
+}
+
+namespace detail {
+
+/// Facility-location gains over one rank's shard of the pool, for candidates whose rows every
+/// rank holds (`cand`, m x d, with their squared norms `cnorm` for the 0/1 radius similarity).
+/// The interface of acquire::detail::DenseGains (gains, take, tile), so the single-process
+/// greedy (acquire::detail::facility_greedy: lazy, plain or stochastic) runs unchanged on
+/// every rank, with the same gains everywhere and so the same steps and collectives.
+///
+/// The shard's rows sit behind `lead` = offset mod 256 zero rows, so that local point j has
+/// the place of global point offset + j in the gain lanes (j mod 16) and float chunks
+/// (j mod 256) of acquire::detail::dense_gain: a rank's terms and lane sums are those of the
+/// single process over its points. A candidate's gain is
+/// the sum, in rank order, of the ranks' gains (one all-gather of a double per candidate and
+/// rank per evaluated batch). Zero rows add +0 to every lane (cosine), and the radius
+/// similarity gives padding points an infinite norm, so they never count.
+template <class Scalar>
+class ShardGains {
+public:
+    /// `x`: lead zero rows, then the shard's rows (normalised for cosine). `radius2` < 0: cosine.
+    ShardGains(MPI_Comm comm, int ranks, const RowMatrix<Scalar>& x, Index lead, RowMatrix<Scalar> cand,
+               Vector<Scalar> cnorm, Scalar radius2, std::size_t memory_bytes)
+        : comm_(comm), ranks_(ranks), pool_(x), lead_(lead), cand_(std::move(cand)), cnorm_(std::move(cnorm)),
+          radius2_(radius2), cover_(static_cast<std::size_t>(pool_.padded), Scalar(0)),
+          slot_(static_cast<std::size_t>(cand_.rows())) {
+        if (radius2_ >= 0) {
+            pnorm_ = Vector<Scalar>::Constant(pool_.padded, std::numeric_limits<Scalar>::infinity());
+            for (Index j = lead_; j < x.rows(); ++j) pnorm_[j] = x.row(j).squaredNorm();
+        }
+        // As DenseGains: every row is kept when all fit; otherwise the first pass keeps none
+        // and later ones keep what they compute while there is room (beside one tile of scratch).
+        const std::size_t row_bytes = static_cast<std::size_t>(pool_.padded) * sizeof(Scalar);
+        const auto budget = static_cast<Index>(memory_bytes / row_bytes);
+        keep_all_ = cand_.rows() <= budget;
+        capacity_ = keep_all_ ? cand_.rows() : std::max<Index>(0, budget - tile());
+    }
+    Index tile() const { return 64; }
+
+    /// Gains of the candidates at positions `which`: this rank's, then summed over ranks.
+    std::vector<double> gains(const std::vector<Index>& which) {
+        const auto w = static_cast<Index>(which.size());
+        std::vector<double> local(which.size());
+        std::vector<Scalar> scratch;
+        const bool keep = keep_all_ || first_done_;
+        first_done_ = true;
+        for (Index t0 = 0; t0 < w; t0 += tile()) {
+            const Index len = std::min(tile(), w - t0);
+            std::vector<Index> todo;  // places in which
+            for (Index r = t0; r < t0 + len; ++r)
+                if (!slot_[static_cast<std::size_t>(which[static_cast<std::size_t>(r)])]) todo.push_back(r);
+            std::vector<Scalar*> dest(todo.size());
+            scratch.resize(todo.size() * static_cast<std::size_t>(pool_.padded));
+            for (std::size_t t = 0; t < todo.size(); ++t) {
+                auto& slot = slot_[static_cast<std::size_t>(which[static_cast<std::size_t>(todo[t])])];
+                if (keep && used_ < capacity_) {
+                    slot.reset(new Scalar[static_cast<std::size_t>(pool_.padded)]);
+                    ++used_;
+                }
+                dest[t] = slot ? slot.get() : scratch.data() + t * static_cast<std::size_t>(pool_.padded);
+            }
+            std::vector<Index> positions;
+            for (Index r : todo) positions.push_back(which[static_cast<std::size_t>(r)]);
+            similarity_rows(positions, dest.data());
+            parallel_for(len, 2, [&](Index r) {
+                const auto q = static_cast<std::size_t>(which[static_cast<std::size_t>(t0 + r)]);
+                const auto it = std::find(todo.begin(), todo.end(), t0 + r);
+                const Scalar* row = slot_[q] ? slot_[q].get() : dest[static_cast<std::size_t>(it - todo.begin())];
+                local[static_cast<std::size_t>(t0 + r)] = acquire::detail::dense_gain(row, cover_.data(), pool_.padded);
+            });
+        }
+        // Every rank's gains, then their sum in rank order: the same bits on every rank.
+        std::vector<double> all(which.size() * static_cast<std::size_t>(ranks_));
+        call(MPI_Allgather(local.data(), static_cast<int>(w), MPI_DOUBLE, all.data(), static_cast<int>(w), MPI_DOUBLE,
+                           comm_),
+             "MPI_Allgather");
+        count(local.size() * sizeof(double));
+        std::vector<double> out(which.size(), 0.0);
+        for (int r = 0; r < ranks_; ++r)
+            for (std::size_t i = 0; i < out.size(); ++i) out[i] += all[static_cast<std::size_t>(r) * out.size() + i];
+        return out;
+    }
+
+    /// Adds the candidate at `position` to S; returns F(S): each rank's sum over its points in
+    /// order, summed in rank order.
+    double take(Index position) {
+        std::unique_ptr<Scalar[]> row = std::move(slot_[static_cast<std::size_t>(position)]);
+        if (row) {
+            --used_;  // a pick is never evaluated again: its room goes to others
+        } else {
+            row.reset(new Scalar[static_cast<std::size_t>(pool_.padded)]);
+            Scalar* dest[1] = {row.get()};
+            similarity_rows({position}, dest);
+        }
+        double f = 0;
+        for (Index j = lead_; j < pool_.n; ++j) {
+            Scalar& c = cover_[static_cast<std::size_t>(j)];
+            c = std::max(c, row[static_cast<std::size_t>(j)]);
+            f += static_cast<double>(c);
+        }
+        double sum = 0;
+        for (double part : all_of(comm_, ranks_, f)) sum += part;
+        return sum;
+    }
+
+private:
+    /// Similarity rows of the candidates at `positions` against the shard (padded length), in
+    /// parallel over pool panels: the kernel of the single process (acquire::detail::dot_rows),
+    /// whose every element is the same chain of operations wherever it is computed.
+    void similarity_rows(const std::vector<Index>& positions, Scalar* const* dest) const {
+        const auto count_rows = static_cast<Index>(positions.size());
+        if (count_rows == 0) return;
+        const Index d = cand_.cols();
+        std::vector<Scalar> a(static_cast<std::size_t>(count_rows * d));
+        for (Index r = 0; r < count_rows; ++r)
+            Eigen::Map<RowMatrix<Scalar>>(a.data() + r * d, 1, d) = cand_.row(positions[static_cast<std::size_t>(r)]);
+        constexpr Index W = acquire::detail::facility_width, block = 64;
+        const Index panels = pool_.padded / W, blocks = (panels + block - 1) / block;
+        parallel_for(blocks, 2, [&](Index t) {
+            const Index p0 = t * block, p1 = std::min(panels, p0 + block);
+            acquire::detail::dot_rows(pool_, a.data(), count_rows, p0, p1, dest);
+            if (radius2_ >= 0)
+                for (Index r = 0; r < count_rows; ++r) {
+                    const Scalar cn = cnorm_[positions[static_cast<std::size_t>(r)]];
+                    for (Index j = p0 * W; j < p1 * W; ++j)
+                        dest[r][j] = cn + pnorm_[j] - Scalar(2) * dest[r][j] <= radius2_ ? Scalar(1) : Scalar(0);
+                }
+        });
+    }
+
+    MPI_Comm comm_;
+    int ranks_;
+    acquire::detail::PackedPool<Scalar> pool_;
+    Index lead_;
+    RowMatrix<Scalar> cand_;
+    Vector<Scalar> cnorm_, pnorm_;
+    Scalar radius2_;
+    std::vector<Scalar> cover_;  // max similarity of each shard point to S (0 on padding)
+    std::vector<std::unique_ptr<Scalar[]>> slot_;  // kept similarity rows, by candidate position
+    Index capacity_ = 0, used_ = 0;
+    bool keep_all_ = false, first_done_ = false;
+};
+
+/// The shared part of mpi::facility_location and mpi::max_coverage: checks (agreed by every
+/// rank), the shard behind its lead rows (normalised for cosine), the candidate rows gathered
+/// on every rank, then the single-process greedy on ShardGains.
+template <class Derived>
+Selection facility_shards(MPI_Comm comm, const char* fn, const Eigen::MatrixBase<Derived>& X,
+                          const std::vector<Index>& candidates, Index b, const FacilityLocationOptions& options,
+                          bool cosine, double radius) {
+    using Scalar = typename Derived::Scalar;
+    const Index n = X.rows(), d = X.cols();
+    const auto at = layout(comm, n);
+    Fingerprint fp;
+    fp.add(d);
+    fp.add(b);
+    fp.add(radius);
+    fp.add(candidates);
+    fp.add(options.lazy);
+    fp.add(options.stochastic);
+    fp.add(options.epsilon);
+    fp.add(options.seed);
+    fp.add(options.neighbors);
+    const char* same = "X columns, candidates, b, radius or options";
+    agree(comm, fn, fp, same, [&] {
+        if (!cosine && (!(radius >= 0) || !std::isfinite(radius)))
+            acquire::detail::fail(fn, "radius must be finite and >= 0, got ", radius);
+        acquire::detail::check_shape(fn, "X", at.total, d);
+        acquire::detail::sorted_indices(fn, "candidates", candidates, at.total);
+        acquire::detail::check_budget(fn, "b", b, candidates.empty() ? at.total : static_cast<Index>(candidates.size()));
+        if (!(options.epsilon > 0 && options.epsilon < 1))
+            acquire::detail::fail(fn, "options epsilon must be in (0, 1), got ", options.epsilon);
+        if (options.memory_bytes < static_cast<std::size_t>(n) * sizeof(Scalar))
+            acquire::detail::fail(fn, "options memory_bytes (", options.memory_bytes, ") must hold one row of ", n,
+                                  " similarities (this rank's rows)");
+        if (options.neighbors < 0)
+            acquire::detail::fail(fn, "options neighbors must be >= 0 (0 = dense), got ", options.neighbors);
+        if (options.neighbors > 0)
+            acquire::detail::fail(fn, "options neighbors (sparse mode) is not supported over MPI yet: use 0 (dense)");
+        acquire::detail::check_tolerance(fn, options.checks);
+        if (options.checks.values) acquire::detail::check_finite(fn, "X (local rows)", X);
+    });
+    // Lead rows: see ShardGains.
+    const Index lead = at.offset % 256;
+    RowMatrix<Scalar> x(lead + n, d);
+    x.topRows(lead).setZero();
+    x.bottomRows(n) = X;
+    if (cosine)
+        agree(comm, fn, fp, same, [&] {
+            for (Index i = lead; i < lead + n; ++i) {
+                const Scalar norm = x.row(i).norm();
+                if (!(norm > 0))
+                    acquire::detail::fail(fn, "X row ", at.offset + i - lead, " (local ", i - lead,
+                                          ") has zero norm (cosine similarity)");
+                x.row(i) /= norm;
+            }
+        });
+    // The candidates (ascending; empty = every row) with their rows and squared norms, on every rank.
+    std::vector<Index> sorted = candidates;
+    if (sorted.empty()) {
+        sorted.resize(static_cast<std::size_t>(at.total));
+        for (Index g = 0; g < at.total; ++g) sorted[static_cast<std::size_t>(g)] = g;
+    }
+    std::sort(sorted.begin(), sorted.end());
+    const auto m = static_cast<Index>(sorted.size());
+    const std::size_t row_bytes = static_cast<std::size_t>(d + 1) * sizeof(Scalar);
+    const auto rows = gather_rows(comm, at, sorted, row_bytes, [&](Index i, unsigned char* dest) {
+        const auto r = x.row(lead + i);
+        for (Index k = 0; k < d; ++k) {
+            const Scalar v = r(k);
+            std::memcpy(dest + static_cast<std::size_t>(k) * sizeof(Scalar), &v, sizeof(Scalar));
+        }
+        const Scalar norm2 = cosine ? Scalar(0) : r.squaredNorm();
+        std::memcpy(dest + static_cast<std::size_t>(d) * sizeof(Scalar), &norm2, sizeof(Scalar));
+    });
+    RowMatrix<Scalar> cand(m, d);
+    Vector<Scalar> cnorm(m);
+    for (Index q = 0; q < m; ++q) {
+        const unsigned char* src = rows.data() + static_cast<std::size_t>(q) * row_bytes;
+        std::memcpy(cand.row(q).data(), src, static_cast<std::size_t>(d) * sizeof(Scalar));
+        std::memcpy(&cnorm[q], src + static_cast<std::size_t>(d) * sizeof(Scalar), sizeof(Scalar));
+    }
+    ShardGains<Scalar> eval(comm, at.ranks, x, lead, std::move(cand), std::move(cnorm),
+                            cosine ? Scalar(-1) : static_cast<Scalar>(radius * radius), options.memory_bytes);
+    return acquire::detail::facility_greedy(sorted, b, options, eval);
+}
+
+}  // namespace detail
+
+/// acquire::facility_location over a pool sharded across the ranks of `comm` (X: this rank's
+/// n_r x d rows, possibly none): greedy maximisation of F(S) = sum over all N rows j of
+/// max(0, max_{i in S} cos(x_i, x_j)) (Yang et al. 2017; greedy within 1 - 1/e, Nemhauser et
+/// al. 1978), b picks from `candidates` (global rows, any order; empty = every row), ties to
+/// the lowest global row; `Selection::objective[j]` is F after pick j. Every rank returns the
+/// same picks. Lazy (Minoux), plain and stochastic greedy as facility_location, run unchanged
+/// on every rank over gains summed across ranks.
+///
+/// The candidates' rows are gathered on every rank once (one all-gather: |candidates| x d
+/// Scalars in all, so keep the candidate set small: a prefilter, the top of an uncertainty
+/// score); each rank keeps the coverage of its own rows and computes every gain term
+/// max(0, s_cj - cover_j) over them with the single-process kernel. A gain is the sum, in rank
+/// order, of the ranks' shares: one all-gather of a double per candidate and rank per
+/// evaluated batch (the first pass evaluates every candidate; lazy greedy then a few per pick),
+/// and one of 8 bytes per rank per pick for F. Work per rank: O(|candidates| n_r d) for the
+/// first pass, O(n_r d) per re-evaluated candidate; memory O(|candidates| (d + n_r)) while the
+/// similarity rows fit options.memory_bytes (then rows are recomputed when re-evaluated).
+///
+/// Same picks as facility_location: each rank's terms and lane sums are bit for bit those of
+/// the single process over its rows; only the final sum of the ranks' shares rounds
+/// differently, so gains agree to a relative ~1e-16 (double sums; float shares whose 256-point
+/// chunk straddles a shard boundary add one float rounding of that chunk). Picks can differ only
+/// where two candidates' gains are that close (near-ties between different rows), and are
+/// exactly equal on one rank. F(S) likewise agrees to rounding. The picks on a given split are
+/// the same on every rank and every run.
+///
+/// Throws invalid_input on every rank for any input facility_location rejects (the rank that
+/// found it named; NaN/Inf by local row, zero rows by global row), for options.neighbors > 0
+/// (the sparse mode is not distributed yet), and for X columns, candidates, b or options that
+/// differ between ranks. options.memory_bytes is per rank and may differ.
+template <class Derived>
+Selection facility_location(MPI_Comm comm, const Eigen::MatrixBase<Derived>& X, const std::vector<Index>& candidates,
+                            Index b, const FacilityLocationOptions& options = {}) {
+    return detail::facility_shards(comm, "facility_location", X, candidates, b, options, true, 0.0);
+}
+
+/// acquire::max_coverage over a pool sharded across the ranks of `comm`: b picks from
+/// `candidates` (global rows; empty = every row) maximising the number of rows within
+/// Euclidean `radius` of some pick, [||x_i||^2 + ||x_j||^2 - 2 x_i.x_j <= radius^2] in the
+/// input's Scalar as max_coverage computes it; `Selection::objective[j]` is the covered count
+/// after pick j. Same layout, messages and work as mpi::facility_location (each candidate row
+/// travels with its squared norm).
+///
+/// Exact: gains are counts, and every partial sum of 0/1 terms is an integer that float and
+/// double hold exactly, so the picks (ties: lowest global row) and the counts are those of
+/// max_coverage for any number of ranks.
+///
+/// Throws invalid_input on every rank as mpi::facility_location does, and for a radius that
+/// is negative or not finite.
+template <class Derived>
+Selection max_coverage(MPI_Comm comm, const Eigen::MatrixBase<Derived>& X, double radius, Index b,
+                       const std::vector<Index>& candidates = {}, const FacilityLocationOptions& options = {}) {
+    return detail::facility_shards(comm, "max_coverage", X, candidates, b, options, false, radius);
 }
 
 }  // namespace acquire::mpi
