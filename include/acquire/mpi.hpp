@@ -690,7 +690,7 @@ Selection badge(MPI_Comm comm, const Eigen::MatrixBase<DerivedP>& P, const Eigen
     std::vector<char> blocked(static_cast<std::size_t>(n), 0);
     for (Index g : labeled)
         if (at.mine(g)) blocked[static_cast<std::size_t>(g - at.offset)] = 1;
-    const RowMatrix<double> a = acquire::detail::badge_residuals(P);
+    const Eigen::MatrixXd a = acquire::detail::badge_residuals<Eigen::ColMajor>(P);
     const acquire::detail::GradientRows<DerivedH> space(a, H);
     const Eigen::VectorXd& norm2 = space.norm2();
     Index best = -1;
