@@ -348,17 +348,18 @@ public:
           list_(candidates.size()) {
         const auto m = static_cast<Index>(candidates.size());
         symmetric_ = m == x.rows();  // sorted distinct candidates: every row, candidate q = row q
-        const std::size_t row_bytes = static_cast<std::size_t>(pool_.padded) * sizeof(Scalar);
-        const Index budget = std::max<Index>(1, static_cast<Index>(memory_bytes / row_bytes));
+        row_bytes_ = static_cast<std::size_t>(pool_.padded) * sizeof(Scalar);
+        const Index budget = std::max<Index>(1, static_cast<Index>(memory_bytes / row_bytes_));
         if (m <= budget) {
-            capacity_ = m;
+            capacity_ = static_cast<std::size_t>(m) * row_bytes_;
             tile_ = 64;
             keep_first_ = true;
         } else {
             // The tile (hence every batch and the evaluation count) does not depend on the
             // thread count; the rows kept do (each worker holds one tile), which only costs time.
+            // Kept rows that shrink to their live entries make room for more.
             tile_ = std::max<Index>(1, std::min<Index>(64, budget / 8));
-            capacity_ = std::max<Index>(0, budget - worker_threads() * tile_);
+            capacity_ = static_cast<std::size_t>(std::max<Index>(0, budget - worker_threads() * tile_)) * row_bytes_;
         }
     }
     /// Candidates worth evaluating together: a tile's rows share one similarity product, but
@@ -381,9 +382,9 @@ public:
         const bool later = first_done_;
         first_done_ = true;
         for (Index i : todo)
-            if (keep && used_ < capacity_) {
+            if (keep && used_ + row_bytes_ <= capacity_) {
                 slot_[at(which, i)].reset(new Scalar[static_cast<std::size_t>(pool_.padded)]);
-                ++used_;
+                used_ += row_bytes_;
             }
         const Index nt = static_cast<Index>(todo.size()), batches = (nt + tile_ - 1) / tile_;
         auto run = [&](Index t, bool inside) {
@@ -409,17 +410,21 @@ public:
         };
         if (batches >= 2) parallel_for(batches, 2, [&](Index t) { run(t, false); });
         else if (batches == 1) run(0, true);
+        std::vector<std::size_t> freed(cached.size(), 0);
         parallel_for(static_cast<Index>(cached.size()), later ? 2 : min_parallel_rows(), [&](Index c) {
             const Index i = at(cached, c);
-            out[static_cast<std::size_t>(i)] = kept_gain(at(which, i));
+            out[static_cast<std::size_t>(i)] = kept_gain(at(which, i), freed[static_cast<std::size_t>(c)]);
         });
+        for (std::size_t f : freed) used_ -= f;
         return out;
     }
 
     /// Adds the candidate at `position` to S; returns F(S) (summed in double over j in order).
     double take(Index position) {
         const auto q = static_cast<std::size_t>(position);
-        if (!list_[q].points.empty() || slot_[q]) --used_;  // a pick is never evaluated again
+        // A pick is never evaluated again: its room goes to others.
+        if (!list_[q].points.empty()) used_ -= list_bytes(list_[q]);
+        else if (slot_[q]) used_ -= row_bytes_;
         if (!list_[q].points.empty()) {
             const LiveList& l = list_[q];
             for (std::size_t e = 0; e < l.points.size(); ++e) {
@@ -458,7 +463,12 @@ private:
 
     /// The gain of a kept row (a re-evaluation: cover has grown since the row was computed),
     /// which also drops the row's dead entries (a dense row becomes a list once half are dead).
-    double kept_gain(Index position) {
+    static std::size_t list_bytes(const LiveList& l) {
+        return l.points.capacity() * sizeof(std::uint32_t) + l.sims.capacity() * sizeof(Scalar);
+    }
+
+    /// `freed`: the bytes given back when a dense row becomes a list.
+    double kept_gain(Index position, std::size_t& freed) {
         const auto q = static_cast<std::size_t>(position);
         LiveList& l = list_[q];
         Index live = 0;
@@ -496,6 +506,7 @@ private:
             l.points.assign(scratch.points.begin(), scratch.points.begin() + len);
             l.sims.assign(scratch.sims.begin(), scratch.sims.begin() + len);
             slot_[q].reset();
+            freed = row_bytes_ - std::min(row_bytes_, list_bytes(l));
         }
         return g;
     }
@@ -507,7 +518,7 @@ private:
         const Index m = static_cast<Index>(candidates_.size()), d = x_.cols();
         const Index panels = pool_.padded / facility_width;
         for (Index q = 0; q < m; ++q) slot_[static_cast<std::size_t>(q)].reset(new Scalar[static_cast<std::size_t>(pool_.padded)]);
-        used_ = m;
+        used_ = static_cast<std::size_t>(m) * row_bytes_;
         constexpr Index G = facility_width;  // rows per group: group g starts at panel g
         const Index groups = (m + G - 1) / G;
         auto group = [&](Index g) {
@@ -583,7 +594,8 @@ private:
     std::vector<Scalar> cover_;  // max similarity of each pool point to S (0 on padding)
     std::vector<std::unique_ptr<Scalar[]>> slot_;  // kept similarity rows, by candidate position
     std::vector<LiveList> list_;  // kept rows reduced to their live entries, by candidate position
-    Index capacity_ = 0, used_ = 0, tile_ = 1;
+    std::size_t row_bytes_ = 0, capacity_ = 0, used_ = 0;  // kept rows: dense or lists, in bytes
+    Index tile_ = 1;
     bool keep_first_ = false, first_done_ = false, symmetric_ = false;
 };
 
