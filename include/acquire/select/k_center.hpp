@@ -216,16 +216,22 @@ private:
                 // overlaps the arithmetic.
                 // Rows skipped keep their distance, so they are compared for the farthest now,
                 // the rows in play once updated.
+                // Distances only shrink, so when the block's farthest row from the last pick is
+                // still available and kept its distance, the farthest row now is it or one of the
+                // rows updated (ties: rows skipped with the same distance come after it, as it
+                // was the lowest); otherwise the whole block is compared again.
+                const Index old = best_[static_cast<std::size_t>(j)];
+                const Scalar old_value = old >= 0 ? nearest_[static_cast<std::size_t>(old)] : Scalar(0);
                 thread_local std::vector<Index> rows;
-                rows.clear();
+                rows.resize(static_cast<std::size_t>(len));
+                std::size_t kept = 0;
                 const Scalar* to_new = to_new_.front().data();
-                for (Index i = r0; i < r0 + len; ++i) {
+                for (Index i = r0; i < r0 + len; ++i) {  // branch-free: a skipped row is overwritten
                     const auto u = static_cast<std::size_t>(i);
-                    if (prune_ && owner_[u] >= 0 && to_new[static_cast<std::size_t>(owner_[u])] >= slack_ * nearest_[u])
-                        consider(i);
-                    else
-                        rows.push_back(i);
+                    rows[kept] = i;
+                    kept += !(prune_ && owner_[u] >= 0 && to_new[static_cast<std::size_t>(owner_[u])] >= slack_ * nearest_[u]);
                 }
+                rows.resize(kept);
                 count = static_cast<Index>(rows.size());
                 constexpr std::size_t ahead = 4;
                 for (std::size_t q = 0; q < rows.size(); ++q) {
@@ -240,8 +246,12 @@ private:
 #endif
                     update(rows[q], 0, distance(rows[q], 0));
                 }
-                for (Index i : rows) consider(i);
-                considered = true;
+                if (old >= 0 && !unavailable_[static_cast<std::size_t>(old)] &&
+                    nearest_[static_cast<std::size_t>(old)] == old_value) {
+                    arg = old;
+                    for (Index i : rows) consider(i);
+                    considered = true;
+                }
             }
         } else {
             // Column-major: a row is d scattered cache lines, so when more than an eighth of the
