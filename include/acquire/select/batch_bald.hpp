@@ -235,9 +235,12 @@ inline void batch_bald_split(const Eigen::MatrixXf& W, const Eigen::VectorXd& u,
     std::copy(sorted.begin(), sorted.end(), order.begin() + b);
 }
 
-/// Nested groupings of the configurations of positive mass, coarse to fine: 16 groups, then
-/// each split in up to 8, while a level keeps at least 4 configurations per group on average.
-/// Empty when the table is too small for bounds to pay (evaluate exactly instead).
+/// Nested groupings of the configurations of positive mass, coarse to fine, each level about
+/// four times as many groups as the one before (1, 4, 16, ...), the new groups shared among the
+/// old ones in proportion to their spread sum_c u_c |W(c, .) - mean|^2 (splitting evenly would
+/// leave one wide group holding most of the mass as wide). Levels of at least 16 groups are
+/// returned while they keep 4 configurations per group on average: empty when the table is too
+/// small for bounds to pay (evaluate exactly instead).
 inline std::vector<BatchBaldGroups> batch_bald_levels(const Eigen::MatrixXd& table, const Eigen::MatrixXf& table_float,
                                                       const Eigen::VectorXd& mass) {
     std::vector<BatchBaldGroups> levels;
@@ -246,32 +249,45 @@ inline std::vector<BatchBaldGroups> batch_bald_levels(const Eigen::MatrixXd& tab
         if (mass[c] > 0) order.push_back(c);
     const Index C = static_cast<Index>(order.size()), T = table.cols();
     std::vector<Index> ends{C};
-    for (Index groups = 16, split = 16; 4 * groups <= C; groups *= 8, split = 8) {
+    std::vector<double> spread{1.0};
+    while (4 * 4 * static_cast<Index>(ends.size()) <= C) {
+        const Index target = 4 * static_cast<Index>(ends.size());
+        double total = 0;
+        for (double v : spread) total += v;
+        if (!(total > 0)) break;  // every group is one point repeated: nothing left to split
         std::vector<Index> finer;
         Index b = 0;
-        for (Index e : ends) {
-            batch_bald_split(table_float, mass, order, b, e, split, finer);
-            b = e;
+        for (std::size_t g = 0; g < ends.size(); ++g) {
+            const double share = static_cast<double>(target) * spread[g] / total;
+            const Index k = std::min(ends[g] - b, std::max<Index>(1, static_cast<Index>(share + 0.5)));
+            batch_bald_split(table_float, mass, order, b, ends[g], k, finer);
+            b = ends[g];
         }
+        const bool progress = finer.size() > ends.size();
         ends.swap(finer);
-        BatchBaldGroups level;
         const Index G = static_cast<Index>(ends.size());
+        BatchBaldGroups level;
         level.table.resize(G, T);
         level.mass.resize(G);
+        spread.assign(static_cast<std::size_t>(G), 0.0);
         b = 0;
         for (Index g = 0; g < G; ++g) {
+            const Index e = ends[std::size_t(g)];
             Eigen::RowVectorXd row = Eigen::RowVectorXd::Zero(T);
-            double total = 0;
-            for (Index j = b; j < ends[std::size_t(g)]; ++j) {
+            double U = 0;
+            for (Index j = b; j < e; ++j) {
                 row += mass[order[std::size_t(j)]] * table.row(order[std::size_t(j)]);
-                total += mass[order[std::size_t(j)]];
+                U += mass[order[std::size_t(j)]];
             }
-            level.table.row(g) = (row / total).cast<float>();
-            level.mass[g] = total;
-            b = ends[std::size_t(g)];
+            row /= U;
+            for (Index j = b; j < e; ++j)
+                spread[std::size_t(g)] += mass[order[std::size_t(j)]] * (table.row(order[std::size_t(j)]) - row).squaredNorm();
+            level.table.row(g) = row.cast<float>();
+            level.mass[g] = U;
+            b = e;
         }
-        if (G == C) break;  // every configuration alone: no cheaper than the table itself
-        levels.push_back(std::move(level));
+        if (!progress || G == C) break;  // no cheaper than the level before, or than the table
+        if (G >= 16) levels.push_back(std::move(level));
     }
     return levels;
 }
@@ -534,7 +550,7 @@ Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldO
             // Rounds of a fixed cost in table rows (never thread-dependent): the picks are the
             // same on any thread count. A bound within the screening slack of the best fresh
             // gain is still refined, so neither rounding nor screening can hide a winner.
-            const Index round_rows = 8 * C;
+            const Index round_rows = C;
             const auto cost = [&](const Bound& e) {
                 return e.level < levels.size() ? levels[e.level].table.rows() : C;
             };
