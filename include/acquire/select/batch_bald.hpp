@@ -30,11 +30,17 @@
 // by under 2e-7 (tests/test_batch_bald.cpp measures it), so the pick and its objective are the
 // all-double greedy's.
 //
-// Lazy greedy (Minoux 1978): the gain of a candidate never grows as picks are added (the joint
-// mutual information is submodular), so each candidate's last computed gain bounds its current
-// one; a step evaluates candidates in order of bound, a few at a time, until no bound can beat
-// the best fresh gain. While the joint is exact this picks exactly what evaluating every
-// candidate picks, for a fraction of the cost.
+// Lazy greedy (Minoux 1978) with bounds from grouped configurations. Replace a group of
+// configurations by its mass-weighted mean row of W: h is concave, so (Jensen) the group's
+// term can only grow, and the grouped table bounds every candidate's gain from above at G / C
+// of the cost of its exact evaluation. The configurations are grouped by weighted k-means on
+// the rows of W (configurations that make the same members likely give close r), nested
+// levels of 16, 64, 256, ... groups. A step keeps a max-heap of bounds and refines the top in
+// rounds: a candidate's bound from the next level, and past the finest level its screened
+// gain, until no bound can beat the best screened gain. While the joint is exact, last step's
+// gains are bounds too (the joint mutual information is submodular: a gain never grows as picks
+// are added). Every bound holds for the step's own estimator, exact or sampled, so the picks are
+// exactly those of evaluating every candidate, for a few exact evaluations per pick.
 #pragma once
 
 #include "acquire/core/error.hpp"
@@ -64,14 +70,11 @@ struct BatchBaldOptions {
     Index samples = 1000;
     /// Seed of the configuration draws (acquire::Rng: the same picks on every platform).
     std::uint64_t seed = 0;
-    /// Lazy greedy: evaluate only candidates whose last gain (an upper bound, by submodularity)
-    /// can still beat the best fresh gain. Exact regime: the same picks as evaluating every
-    /// candidate. Sampled regime: each step draws new configurations, the estimates are noisy
-    /// and a stale bound can be beaten, so picks may differ from full evaluation (bench_batch_bald
-    /// --differ=1 counts them: N = 1000, T = 20, K = 10, b = 10 differed in 2 picks of 10 at
-    /// C = M = 10^4 and 3 at the defaults, where full evaluation with the next seed differs from
-    /// itself in 4 and 5: below the sampling noise). false evaluates every unlabeled candidate
-    /// at every step.
+    /// Lazy greedy: evaluate only candidates whose upper bound (from grouped configurations, or
+    /// the last gain while exact; see the top of this file) can still beat the best gain. The
+    /// same picks as evaluating every candidate, exact or sampled, for a fraction of the cost
+    /// (bench_batch_bald: 1 to 10 evaluations per pick instead of N). false evaluates every
+    /// unlabeled candidate at every step.
     bool lazy = true;
     /// Value checks of the stack (see CheckOptions).
     CheckOptions checks;
@@ -418,11 +421,14 @@ BatchBaldJoint batch_bald_sample(const PredictionStack<Scalar>& s, const std::ve
 ///
 /// Cost per pick: O(E C T K) for E evaluated candidates (all of them without lazy greedy) and
 /// C = min(K^(n-1), max_configurations) exact configurations or M samples; C K logarithms per
-/// candidate and the (C x T)(T x K) product are the whole cost. Memory: the inputs plus at most
-/// C x T doubles for the table, C x T floats for its screening copy and C/K x T doubles for the
-/// previous table while extending, about 60 bytes per pool row, and per worker thread a group's
-/// buffers of at most 2^16 floats of probabilities, 2^16 floats and 2^16 doubles of products
-/// (about 1 MB): O(T C + N + threads 2^16), never an N x C matrix.
+/// candidate and the (C x T)(T x K) product are the whole cost. Lazy greedy adds O(B G T K) for
+/// B bounds from G groups (every unlabeled candidate is bounded from the coarsest level at a
+/// sampled step) and O(C T) per level to group the configurations. Memory: the inputs plus at
+/// most C x T doubles for the table, C x T floats for its screening copy and as many for the
+/// grouping, C/K x T doubles for the previous table while extending, about 70 bytes per pool
+/// row, and per worker thread a group's buffers of at most 2^16 floats of probabilities, 2^16
+/// floats and 2^16 doubles of products (about 1 MB): O(T C + N + threads 2^16), never an N x C
+/// matrix.
 ///
 /// Throws invalid_input for a bad stack (member and row named), b < 0 or larger than the
 /// unlabeled pool, bad labeled indices, or max_configurations / samples < 1.
