@@ -486,19 +486,29 @@ Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldO
     // Joint terms of `rows` on a table into `terms`, made gains (or bounds on them, for a
     // grouped table): screened (r and h in float: twice the GEMM rate and four times the log
     // rate of double) or precise (all in double).
+    std::vector<Index> correction_step(static_cast<std::size_t>(N), -1);
+    std::vector<double> correction_value(static_cast<std::size_t>(N));
+    Index current_step = 0;
+    Eigen::VectorXd row_sums(T);
     const auto finish = [&](const std::vector<Index>& rows_) {
         for (std::size_t j = 0; j < rows_.size(); ++j) {
             // H(y_picked, y_x) - H0 = sum_c u_c h(r_c) + sum_c v_c (sum_y r_cy - 1), v_c = -u_c ln p(c).
             // The second term is 0 for rows summing to 1; kept so that rows off by the checks'
             // tolerance (or float rounding) give the plain formula's value. It is linear in r,
             // so the groups' bounds carry it unchanged.
-            double correction = 0;
-            for (Index t = 0; t < T; ++t) {
-                double row_sum = -1;
-                for (Index y = 0; y < K; ++y) row_sum += static_cast<double>(s(t, rows_[j], y));
-                correction += z[t] * row_sum;
+            // Computed once per candidate and step: every level of bounds reuses it.
+            const auto x = static_cast<std::size_t>(rows_[j]);
+            if (correction_step[x] != current_step) {
+                // The T row sums side by side: T independent chains of additions, not one.
+                row_sums.setConstant(-1);
+                for (Index y = 0; y < K; ++y)
+                    for (Index t = 0; t < T; ++t) row_sums[t] += static_cast<double>(s(t, rows_[j], y));
+                double correction = 0;
+                for (Index t = 0; t < T; ++t) correction += z[t] * row_sums[t];
+                correction_step[x] = current_step;
+                correction_value[x] = correction - cond(rows_[j]);
             }
-            terms[j] += correction - cond(rows_[j]);
+            terms[j] += correction_value[x];
         }
     };
     const auto evaluate = [&](const std::vector<Index>& rows_, bool precise) {
@@ -526,6 +536,7 @@ Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldO
     const auto screen_slack = [](double best) { return std::isfinite(best) ? 1e-4 * (1 + std::abs(best)) : 0.0; };
 
     for (Index step = 0; step < b; ++step) {
+        current_step = step;
         z = joint.table.transpose() * (joint.mass.array() * joint.log_p.array()).matrix() * -1.0;
         table_float = joint.table.cast<float>();
         Index evaluated = 0, bounded = 0;
@@ -546,12 +557,22 @@ Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldO
             // exact (submodularity); drawn configurations are a new estimator, so a sampled step
             // starts from no bound. Bounds from groups hold for this step's estimator, exact or
             // sampled: both regimes pick what evaluating every candidate picks.
+            levels = detail::batch_bald_levels(joint.table, table_float, joint.mass);
             for (Bound& e : heap) {
                 if (!exact) e.gain = std::numeric_limits<double>::infinity();
                 e.level = 0;
             }
+            if (!exact && !levels.empty()) {
+                // No bound yet: every candidate needs the coarsest one, in one call.
+                // In index order: the stack is read front to back.
+                std::sort(heap.begin(), heap.end(), [](const Bound& x, const Bound& y) { return x.i < y.i; });
+                rows.clear();
+                for (const Bound& e : heap) rows.push_back(e.i);
+                bound(rows, levels[0]);
+                bounded += static_cast<Index>(rows.size());
+                for (std::size_t j = 0; j < heap.size(); ++j) heap[j] = {std::min(heap[j].gain, terms[j]), heap[j].i, 1};
+            }
             std::make_heap(heap.begin(), heap.end(), lower);
-            levels = detail::batch_bald_levels(joint.table, table_float, joint.mass);
             const Index C = joint.table.rows();
             // Rounds of a fixed cost in table rows (never thread-dependent): the picks are the
             // same on any thread count. A bound within the screening slack of the best fresh
@@ -571,6 +592,8 @@ Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldO
                     heap.pop_back();
                 }
                 if (round.empty()) break;
+                // In index order: nearby rows of the stack are read together.
+                std::sort(round.begin(), round.end(), [](const Bound& x, const Bound& y) { return x.i < y.i; });
                 for (std::size_t level = 0; level <= levels.size(); ++level) {
                     rows.clear();
                     for (const Bound& e : round)
