@@ -35,8 +35,9 @@
 // term can only grow, and the grouped table bounds every candidate's gain from above at G / C
 // of the cost of its exact evaluation. The configurations are grouped by weighted k-means on
 // the rows of W (configurations that make the same members likely give close r), nested
-// levels of 16, 32, 64, ... groups (a finer level costs more per candidate and prunes more;
-// doubling measured best: N = 1e5 in 2.5 s against 4.2 s quadrupling). A step keeps a max-heap
+// levels of about max(16, T) groups, then twice as many, and so on (a finer level costs more
+// per candidate and prunes more; doubling measured best: N = 1e5 in 2.5 s against 4.2 s
+// quadrupling). A step keeps a max-heap
 // of bounds and refines the top in rounds: a candidate's bound from the next level, and past
 // the finest level its screened gain, until no bound can beat the best screened gain. While
 // the joint is exact, last step's gains are bounds too (the joint mutual information is
@@ -243,9 +244,10 @@ inline void batch_bald_split(const Eigen::MatrixXf& W, const Eigen::VectorXd& u,
 /// Nested groupings of the configurations of positive mass, coarse to fine, each level about
 /// twice as many groups as the one before (1, 2, 4, ...), the new groups shared among the
 /// old ones in proportion to their spread sum_c u_c |W(c, .) - mean|^2 (splitting evenly would
-/// leave one wide group holding most of the mass as wide). Levels of at least 16 groups are
-/// returned while they keep 4 configurations per group on average: empty when the table is too
-/// small for bounds to pay (evaluate exactly instead).
+/// leave one wide group holding most of the mass as wide). Levels of at least max(16, T) groups
+/// are returned (coarser ones prune too little to pay: configurations gather near the T members,
+/// measured T = 8, 20, 50) while they keep 4 configurations per group on average: empty when the
+/// table is too small for bounds to pay (evaluate exactly instead).
 inline std::vector<BatchBaldGroups> batch_bald_levels(const Eigen::MatrixXd& table, const Eigen::MatrixXf& table_float,
                                                       const Eigen::VectorXd& mass) {
     std::vector<BatchBaldGroups> levels;
@@ -292,7 +294,7 @@ inline std::vector<BatchBaldGroups> batch_bald_levels(const Eigen::MatrixXd& tab
             b = e;
         }
         if (!progress || G == C) break;  // no cheaper than the level before, or than the table
-        if (G >= 16) levels.push_back(std::move(level));
+        if (G >= std::max<Index>(16, T)) levels.push_back(std::move(level));
     }
     return levels;
 }
