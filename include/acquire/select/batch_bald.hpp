@@ -171,7 +171,7 @@ struct BatchBaldGroups {
 /// by group (stably) and appends the ends of the groups after the first to `ends`. Seeds are
 /// the heaviest row, then repeatedly the row of largest u_c d_c^2 (d_c: distance to the nearest
 /// seed), ties to the earlier row: no randomness, the same groups on any thread count.
-inline void batch_bald_split(const Eigen::MatrixXf& W, const Eigen::VectorXd& u, std::vector<Index>& order, Index b,
+inline void batch_bald_split(const RowMatrix<float>& W, const Eigen::VectorXd& u, std::vector<Index>& order, Index b,
                              Index e, Index k, std::vector<Index>& ends) {
     const Index n = e - b, T = W.cols();
     if (n <= 1 || k <= 1) {
@@ -244,7 +244,8 @@ inline void batch_bald_split(const Eigen::MatrixXf& W, const Eigen::VectorXd& u,
 /// Nested groupings of the configurations of positive mass, coarse to fine, each level about
 /// twice as many groups as the one before (1, 2, 4, ...), the new groups shared among the
 /// old ones in proportion to their spread sum_c u_c |W(c, .) - mean|^2 (splitting evenly would
-/// leave one wide group holding most of the mass as wide). Levels of at least max(16, T) groups
+/// leave one wide group holding most of the mass as wide), at most 8 per group and level (a k-way
+/// split costs k times the group's rows). Levels of at least max(16, T) groups
 /// are returned (coarser ones prune too little to pay: configurations gather near the T members,
 /// measured T = 8, 20, 50) while they keep 4 configurations per group on average: empty when the
 /// table is too small for bounds to pay (evaluate exactly instead).
@@ -255,6 +256,10 @@ inline std::vector<BatchBaldGroups> batch_bald_levels(const Eigen::MatrixXd& tab
     for (Index c = 0; c < table.rows(); ++c)
         if (mass[c] > 0) order.push_back(c);
     const Index C = static_cast<Index>(order.size()), T = table.cols();
+    // Rows of W side by side, read once per level: the grouping never walks a column-major row.
+    // Float is enough: a group's mean off by float rounding moves its bound by as little, far
+    // inside the screening slack.
+    const RowMatrix<float> W = table_float;
     std::vector<Index> ends{C};
     std::vector<double> spread{1.0};
     while (4 * 2 * static_cast<Index>(ends.size()) <= C) {
@@ -266,8 +271,8 @@ inline std::vector<BatchBaldGroups> batch_bald_levels(const Eigen::MatrixXd& tab
         Index b = 0;
         for (std::size_t g = 0; g < ends.size(); ++g) {
             const double share = static_cast<double>(target) * spread[g] / total;
-            const Index k = std::min(ends[g] - b, std::max<Index>(1, static_cast<Index>(share + 0.5)));
-            batch_bald_split(table_float, mass, order, b, ends[g], k, finer);
+            const Index k = std::min<Index>({ends[g] - b, Index(8), std::max<Index>(1, static_cast<Index>(share + 0.5))});
+            batch_bald_split(W, mass, order, b, ends[g], k, finer);
             b = ends[g];
         }
         const bool progress = finer.size() > ends.size();
@@ -283,12 +288,13 @@ inline std::vector<BatchBaldGroups> batch_bald_levels(const Eigen::MatrixXd& tab
             Eigen::RowVectorXd row = Eigen::RowVectorXd::Zero(T);
             double U = 0;
             for (Index j = b; j < e; ++j) {
-                row += mass[order[std::size_t(j)]] * table.row(order[std::size_t(j)]);
+                row += mass[order[std::size_t(j)]] * W.row(order[std::size_t(j)]).cast<double>();
                 U += mass[order[std::size_t(j)]];
             }
             row /= U;
             for (Index j = b; j < e; ++j)
-                spread[std::size_t(g)] += mass[order[std::size_t(j)]] * (table.row(order[std::size_t(j)]) - row).squaredNorm();
+                spread[std::size_t(g)] +=
+                    mass[order[std::size_t(j)]] * (W.row(order[std::size_t(j)]).cast<double>() - row).squaredNorm();
             level.table.row(g) = row.cast<float>();
             level.mass[g] = U;
             b = e;
