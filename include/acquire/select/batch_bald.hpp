@@ -433,8 +433,8 @@ BatchBaldJoint batch_bald_sample(const PredictionStack<Scalar>& s, const std::ve
 /// C = min(K^(n-1), max_configurations) exact configurations or M samples; C K logarithms per
 /// candidate and the (C x T)(T x K) product are the whole cost. Lazy greedy adds O(B G T K) for
 /// B bounds from G groups (every unlabeled candidate is bounded from the coarsest level at a
-/// sampled step) and O(C T) per level to group the configurations. Memory: the inputs plus at
-/// most C x T doubles for the table, C x T floats for its screening copy and as many for the
+/// sampled step) and O(8 C T) per level to group the configurations. Memory: the inputs plus at
+/// most C x T doubles for the table, C x T floats for its screening copy and twice as many for the
 /// grouping, C/K x T doubles for the previous table while extending, about 70 bytes per pool
 /// row, and per worker thread a group's buffers of at most 2^16 floats of probabilities, 2^16
 /// floats and 2^16 doubles of products (about 1 MB): O(T C + N + threads 2^16), never an N x C
