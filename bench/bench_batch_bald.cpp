@@ -6,7 +6,8 @@
 //                       batch_bald_oracle.hpp), when --reference=1: the speed-up is its ratio
 //   reference/bald_top_k  bald() + top_k, the batch that ignores the joint
 // Counters: s_per_pick; evaluated = candidates evaluated per pick after the first (the first
-// evaluates every candidate); decided = candidates re-evaluated in double per pick; differ =
+// evaluates every candidate); bounded = bounds from grouped configurations computed per pick
+// after the first (all levels); decided = candidates re-evaluated in double per pick; differ =
 // picks of lazy that full evaluation did not make, first_differ = picks before the first
 // difference, seed_differ = picks of full evaluation that full evaluation with the next seed did
 // not make (the sampling noise floor) (--differ=1: runs full twice per pool, slow on large pools).
@@ -75,6 +76,9 @@ void register_pool(const Pool& p, const std::string& scalar) {
             double later = 0;
             for (std::size_t j = 1; j < stats.evaluated.size(); ++j) later += double(stats.evaluated[j]);
             state.counters["evaluated"] = later / double(std::max<Index>(1, p.b - 1));
+            double bounded = 0;
+            for (std::size_t j = 1; j < stats.bounded.size(); ++j) bounded += double(stats.bounded[j]);
+            state.counters["bounded"] = bounded / double(std::max<Index>(1, p.b - 1));
             double decided = 0;
             for (Index d : stats.decided) decided += double(d);
             state.counters["decided"] = decided / double(p.b);

@@ -1,5 +1,7 @@
-// BatchBALD on tiny stacks: exact and sampled regimes (small max_configurations and samples),
-// lazy and full evaluation, labeled sets with bad indices, budgets past the pool.
+// BatchBALD on tiny stacks: exact and sampled regimes (small max_configurations and samples,
+// sometimes enough of them for the grouped bounds), lazy and full evaluation, labeled sets with
+// bad indices, budgets past the pool. Oracle: on checked input lazy greedy picks exactly what
+// full evaluation picks.
 #include "fuzz.hpp"
 
 #include <acquire/select/batch_bald.hpp>
@@ -13,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     acquire::BatchBaldOptions o;
     o.labeled = in.indices(n, 4, hostile);
     o.max_configurations = in.rarely(8) ? -1 + in.upto(2) : 1 + in.upto(64);
-    o.samples = in.rarely(8) ? in.upto(1) - 1 : 1 + in.upto(16);
+    o.samples = in.rarely(8) ? in.upto(1) - 1 : (1 + in.upto(16)) * (in.flag() ? 16 : 1);
     o.seed = in.byte();
     o.checks.values = !in.rarely(4);
     o.lazy = !in.rarely(2);
@@ -28,9 +30,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (std::size_t j = 0; j < stats.evaluated.size(); ++j)
             if (stats.evaluated[j] < 1 || stats.decided[j] < 1 || stats.decided[j] > stats.evaluated[j])
                 fuzz::contract_broken("every pick evaluates and decides at least its own candidate");
-        if (o.checks.values)
+        if (o.checks.values) {
             for (double v : sel.objective)
                 if (!std::isfinite(v)) fuzz::contract_broken("non-finite joint MI on checked input");
+            auto other = o;
+            other.lazy = !o.lazy;
+            if (acquire::batch_bald(s, b, other).indices != sel.indices)
+                fuzz::contract_broken("lazy greedy and full evaluation picked differently");
+        }
     });
     return 0;
 }
