@@ -1095,6 +1095,11 @@ public:
         std::make_heap(heap_.begin(), heap_.end(), lower);
     }
 
+    /// Whether a bound on this rank can still beat the best screened gain known (see round()).
+    bool pending(bool any_known, double known) const {
+        return !heap_.empty() && (!(any_known || !fresh_.empty()) || heap_.front().gain >= threshold(std::max(known, best_)));
+    }
+
     /// One round of acquire::batch_bald's refinement on this rank: pops bounds while they can
     /// beat the best screened gain known (`known`: the ranks' best after the last round, if any
     /// rank has evaluated one), at most C table rows' worth, and refines them one level.
@@ -1314,7 +1319,11 @@ Selection batch_bald(MPI_Comm comm, const PredictionStack<Scalar>* shard, Index 
         double best = -std::numeric_limits<double>::infinity();
         bool any_fresh = false;
         for (bool first_round = true;; first_round = false) {
-            if (!first_round || (step > 0 && options.lazy)) local.round(any_fresh, best);
+            if (first_round) {
+                if (step > 0 && options.lazy) local.round(false, best);
+            } else {
+                while (local.pending(any_fresh, best)) local.round(any_fresh, best);
+            }
             const double in[4] = {local.best(), local.top(), local.any_bound() ? 1.0 : 0.0, local.any_fresh() ? 1.0 : 0.0};
             double out[4];
             detail::allreduce(in, out, 4, MPI_DOUBLE, MPI_MAX, comm, sizeof in);

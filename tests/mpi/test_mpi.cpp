@@ -574,6 +574,12 @@ TEMPLATE_TEST_CASE("mpi::batch_bald equals batch_bald on the concatenated stack"
                 CHECK(got_stats.configurations == want_stats.configurations);
                 CHECK(std::count(want_stats.exact.begin(), want_stats.exact.end(), 0) > 0);  // reached the sampled regime
                 if (!lazy) CHECK(got_stats.evaluated == want_stats.evaluated);
+                CHECK(got_stats.decided == want_stats.decided);
+                if (ranks_of() == 1) {
+                    INFO("one rank: batch_bald's steps exactly");
+                    CHECK(got_stats.evaluated == want_stats.evaluated);
+                    CHECK(got_stats.bounded == want_stats.bounded);
+                }
             }
         }
 }
