@@ -596,6 +596,37 @@ TEST_CASE("mpi::batch_bald: b = 0, everything on one rank, and a shard per rank 
     else CHECK(acquire::mpi::batch_bald<double>(MPI_COMM_WORLD, nullptr, 4).indices == acquire::batch_bald(whole, 4).indices);
 }
 
+TEST_CASE("mpi::batch_bald sends O(ranks + shortlist T K) bytes per pick, whatever N", "[mpi][batch_bald]") {
+    // Per pick: at most 2 all-reduces of 32 bytes per rank (1 at the first pick), 24 bytes per
+    // rank for the counts, and 8 + T K sizeof(Scalar) bytes for each shortlisted row.
+    const Index t = 8, k = 4, b = 6;
+    const auto p = static_cast<std::uint64_t>(ranks_of());
+    for (Index n : {Index(300), Index(3000)}) {
+        const auto buf = acquire::synthetic::stack_buffer<float>(t, n, k);
+        const auto [begin, end] = mine(n, 0);
+        const auto local = shard_of(buf, t, n, k, begin, end);
+        acquire::BatchBaldOptions o;
+        o.max_configurations = 16;
+        o.samples = 200;
+        acquire::BatchBaldStats st;
+        acquire::mpi::reset_traffic();
+        (void)acquire::mpi::batch_bald<float>(MPI_COMM_WORLD, local.get(), b, o, &st);
+        const std::uint64_t mine_counts[2] = {acquire::mpi::traffic().bytes, acquire::mpi::traffic().messages};
+        std::uint64_t sum[2] = {0, 0};
+        MPI_Allreduce(mine_counts, sum, 2, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+        std::uint64_t shortlisted = 0;
+        for (Index m : st.decided) shortlisted += static_cast<std::uint64_t>(m);
+        const std::uint64_t setup = (8 + 16 + 24) * p, rows = shortlisted * (8 + t * k * 4);
+        const std::uint64_t least = setup + rows + (32 + 24) * p * b, most = least + 32 * p * (b - 1);
+        INFO("N " << n << ": " << sum[0] << " bytes in all, " << shortlisted << " rows shortlisted");
+        CHECK(sum[0] >= least);
+        CHECK(sum[0] <= most);
+        // Messages per rank: 3 once, then 4 at the first pick and 4 or 5 at each later one.
+        CHECK(sum[1] >= p * (3 + 4 * b));
+        CHECK(sum[1] <= p * (3 + 4 + 5 * (b - 1)));
+    }
+}
+
 TEST_CASE("mpi::batch_bald: bad input on one rank makes every rank throw, naming it", "[mpi][checks][batch_bald]") {
     const int p = ranks_of(), me = rank_of();
     const Index t = 5, n = 60, k = 4;
