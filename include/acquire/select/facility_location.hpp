@@ -277,19 +277,17 @@ double sparse_gain(const Index* points, const Scalar* sims, Index count, const S
     return combine_lanes(total);
 }
 
-/// The gain of a kept row, from its dense form (`points` null: entry e is point e) or from its
-/// list of (ascending point, similarity) entries, with the same bits as dense_gain. The entries
-/// that can still add (s_j > cover_j) are copied to (live_points, live_sims), which may be the
-/// input list itself; `live` receives their count. A dropped entry never counts again: cover
-/// only grows, and its term, max(0, s_j - cover_j), is exactly 0 from then on.
+/// The gain of a kept row given as a list of (ascending point, similarity) entries, with the
+/// same bits as dense_gain on the dense row. The list is compacted in place to the entries that
+/// can still add (s_j > cover_j); `live` receives their count. A dropped entry never counts
+/// again: cover only grows, and its term, max(0, s_j - cover_j), is exactly 0 from then on.
 template <class Scalar>
-double live_gain(const std::uint32_t* points, const Scalar* sims, Index count, const Scalar* cover,
-                 std::uint32_t* live_points, Scalar* live_sims, Index& live) {
+double live_gain(std::uint32_t* points, Scalar* sims, Index count, const Scalar* cover, Index& live) {
     double total[gain_lanes] = {};
     Scalar part[gain_lanes] = {};
     Index chunk = 0, kept = 0;
     for (Index e = 0; e < count; ++e) {  // branch-free: a dead entry adds +0 and is overwritten
-        const Index j = points ? static_cast<Index>(points[e]) : e;
+        const Index j = static_cast<Index>(points[e]);
         const Scalar s = sims[e], v = s - cover[j];
         if (j / gain_chunk<Scalar> != chunk) {
             for (Index l = 0; l < gain_lanes; ++l) {
@@ -299,8 +297,8 @@ double live_gain(const std::uint32_t* points, const Scalar* sims, Index count, c
             chunk = j / gain_chunk<Scalar>;
         }
         part[j % gain_lanes] = part[j % gain_lanes] + (v > Scalar(0) ? v : Scalar(0));
-        live_points[kept] = static_cast<std::uint32_t>(j);
-        live_sims[kept] = s;
+        points[kept] = static_cast<std::uint32_t>(j);
+        sims[kept] = s;
         kept += v > Scalar(0) ? 1 : 0;
     }
     for (Index l = 0; l < gain_lanes; ++l) total[l] += static_cast<double>(part[l]);
@@ -377,7 +375,7 @@ public:
         const bool keep = keep_first_ || first_done_;
         if (!first_done_ && keep_first_ && symmetric_ && w == static_cast<Index>(candidates_.size())) {
             first_done_ = true;
-            return symmetric_first_pass(which);
+            return symmetric_first_pass();
         }
         const bool later = first_done_;
         first_done_ = true;
@@ -474,7 +472,7 @@ private:
         Index live = 0;
         if (!l.points.empty()) {
             const double g = live_gain(l.points.data(), l.sims.data(), static_cast<Index>(l.points.size()),
-                                       cover_.data(), l.points.data(), l.sims.data(), live);
+                                       cover_.data(), live);
             if (live == 0) {
                 // Keep one dead entry so the row still reads as kept (its gain is 0 from now on).
                 l.points.resize(1);
@@ -514,7 +512,7 @@ private:
     /// The first pass when every row is a candidate and the whole block is kept: the block is
     /// symmetric (s_ij and s_ji are the same products, summed in the same order), so only the
     /// panels on and right of each group of rows are computed, and the rest is mirrored.
-    std::vector<double> symmetric_first_pass(const std::vector<Index>& which) {
+    std::vector<double> symmetric_first_pass() {
         const Index m = static_cast<Index>(candidates_.size()), d = x_.cols();
         const Index panels = pool_.padded / facility_width;
         for (Index q = 0; q < m; ++q) slot_[static_cast<std::size_t>(q)].reset(new Scalar[static_cast<std::size_t>(pool_.padded)]);
@@ -548,11 +546,10 @@ private:
                     for (Index j = j0; j < j1; ++j) row[j] = slot_[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)];
                 }
         });
-        std::vector<double> out(which.size());
+        std::vector<double> out(static_cast<std::size_t>(m));
         parallel_for(m, min_parallel_rows(), [&](Index i) {
             out[static_cast<std::size_t>(i)] = dense_gain(slot_[static_cast<std::size_t>(i)].get(), cover_.data(), pool_.padded);
         });
-        (void)which;
         return out;
     }
 
