@@ -6,6 +6,9 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -390,3 +393,118 @@ TEMPLATE_TEST_CASE("the fused checks catch what a score would hide", "[uncertain
         REQUIRE_THROWS_WITH(acquire::least_confidence(bad), Contains("row 16384 column"));
     }
 }
+
+#ifdef ACQUIRE_AVX2
+namespace {
+
+/// Rows that stress the kernels: ties at the top, zeros of both signs, one-hot rows, and every
+/// kind of bad row (NaN, +-Inf, negative, above 1, bad sum, negative in a row summing to 1) at
+/// `bad_row` when `bad` > 0.
+template <class T>
+RowMatrix<T> kernel_input(Index n, Index k, int bad, Index bad_row) {
+    acquire::synthetic::ProbabilityOptions options;
+    options.seed = 7 + static_cast<std::uint64_t>(k);
+    options.tie_fraction = 0.2;
+    RowMatrix<T> p = acquire::synthetic::probabilities<T, Eigen::RowMajor>(n, k, options);
+    for (Index i = 0; i < n; i += 5) p.row(i).setConstant(T(1) / T(k));  // all tie
+    for (Index i = 1; i < n; i += 7) {
+        p.row(i).setZero();
+        p(i, (i * 3) % k) = T(1);
+        if (k > 2) p(i, (i + 1) % k) = T(-0.0);
+    }
+    for (Index i = 2; i < n && k > 1; i += 9) {  // two equal maxima
+        p.row(i).setZero();
+        p(i, 0) = p(i, k - 1) = T(0.5);
+    }
+    const T nan = std::numeric_limits<T>::quiet_NaN(), inf = std::numeric_limits<T>::infinity();
+    const Index c = (bad_row * 5) % k;
+    switch (bad) {
+        case 1: p(bad_row, c) = nan; break;
+        case 2: p(bad_row, c) = inf; break;
+        case 3: p(bad_row, c) = -inf; break;
+        case 4: p(bad_row, c) = T(-0.25); break;
+        case 5: p(bad_row, c) = T(1.25); break;
+        case 6: p(bad_row, c) += T(0.01); break;
+        case 7:  // a negative entry in a row that sums to 1 with every entry below 1
+            if (k >= 3) {
+                p.row(bad_row).setZero();
+                p(bad_row, c) = T(-0.25);
+                p(bad_row, (c + 1) % k) = T(0.6);
+                p(bad_row, (c + 2) % k) = T(0.65);
+            }
+            break;
+        default: break;
+    }
+    return p;
+}
+
+template <acquire::detail::Uncertainty U, class T>
+void compare_kernels(const RowMatrix<T>& p, T tol) {
+    namespace d = acquire::detail;
+    constexpr bool scored = U != d::Uncertainty::entropy;
+    const Index n = p.rows(), K = p.cols();
+    Vector<T> fast = Vector<T>::Constant(n, T(-7)), base = fast;
+    bool ok_fast = true, ok_base = true;
+    Index done = n;
+    if (K < d::short_row_limit<T>) {
+        done = d::short_rows_avx2<U, scored, true>(p.data(), K, n, K, fast.data(), tol, ok_fast);
+        REQUIRE(done == n - n % (2 * d::Avx2<T>::lanes));
+    } else {
+        d::long_rows_avx2<U, scored, true>(p.data(), K, n, K, fast.data(), tol, ok_fast);
+    }
+    for (Index i = 0; i < done; ++i) {
+        const T s = d::score_row<U, false, true>(p.row(i).array(), tol, ok_base);
+        if (scored) base[i] = s;
+    }
+    CHECK(ok_fast == ok_base);
+    CHECK(std::memcmp(fast.data(), base.data(), sizeof(T) * static_cast<std::size_t>(n)) == 0);
+    if constexpr (scored) {
+        const Matrix<T> c = p;
+        fast.setConstant(T(-7));
+        base = fast;
+        ok_fast = true;
+        const bool few = K < d::short_column_limit;
+        done = few ? d::short_columns_avx2<U, true>(c.data(), n, n, K, fast.data(), tol, ok_fast)
+                   : d::long_columns_avx2<U, true>(c.data(), n, n, K, fast.data(), tol, ok_fast);
+        REQUIRE(done == n - n % ((few ? 2 : 1) * d::Avx2<T>::lanes));
+        ok_base = d::score_column_block<U, false, true>(c.topRows(done), base.head(done), tol);
+        CHECK(ok_fast == ok_base);
+        CHECK(std::memcmp(fast.data(), base.data(), sizeof(T) * static_cast<std::size_t>(n)) == 0);
+    }
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("the AVX2 kernels give the baseline's bits and verdicts", "[uncertainty][checks]",
+                   float, double) {
+    // Same scores bit for bit (NaN rows included, with checks off they are still returned) and
+    // the same verdict on every kind of bad row, in the gathered short rows, the long rows, the
+    // short columns and the long columns. A CPU without AVX2 never runs these kernels.
+    using T = TestType;
+    using U = acquire::detail::Uncertainty;
+    if (!acquire::detail::cpu_has_avx2()) {
+        WARN("this CPU has no AVX2: nothing to compare");
+        return;
+    }
+    const T tol = T(1e-3);
+    for (Index k : {1, 2, 3, 7, 10, 15, 16, 17, 31, 32, 33, 40, 64, 101}) {
+        for (int bad = 0; bad <= 7; ++bad)
+            for (Index row : {Index(0), Index(9), Index(31), Index(44)}) {
+                if (bad == 0 && row > 0) continue;
+                INFO("K = " << k << ", bad kind " << bad << " in row " << row);
+                const RowMatrix<T> p = kernel_input<T>(53, k, bad, row);
+                compare_kernels<U::least_confidence>(p, tol);
+                compare_kernels<U::margin>(p, tol);
+                compare_kernels<U::ratio>(p, tol);
+                compare_kernels<U::entropy>(p, tol);
+            }
+    }
+    for (int bad = 0; bad <= 7; ++bad) {  // long columns run 1024 rows at a time
+        INFO("K = 40 over 2,100 rows, bad kind " << bad << " in row 2050");
+        const RowMatrix<T> p = kernel_input<T>(2100, 40, bad, 2050);
+        compare_kernels<U::least_confidence>(p, tol);
+        compare_kernels<U::margin>(p, tol);
+        compare_kernels<U::ratio>(p, tol);
+    }
+}
+#endif

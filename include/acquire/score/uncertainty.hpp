@@ -19,6 +19,7 @@
 #include "acquire/core/error.hpp"
 #include "acquire/core/parallel.hpp"
 #include "acquire/core/rows.hpp"
+#include "acquire/core/simd.hpp"
 
 #include <cmath>
 #include <limits>
@@ -270,6 +271,234 @@ bool score_column_block(const Block& x, Out out, typename Block::Scalar tol) {
     }
 }
 
+#ifdef ACQUIRE_AVX2
+/// Rows of at most a few registers each in AVX2 (the baseline handles them one row at a time
+/// with scalar code): `count` row-major rows of K entries, row i at x + i * stride, scored into
+/// out[i] by U and, with `Check`, validated (`ok` cleared when a row is bad). With `Score` false
+/// the rows are only validated (entropy keeps its logs in Eigen's code). Each lane is one row:
+/// entry k of a register's rows comes in with one gather. The operations per row are those of
+/// row_pass's scalar loop and score_row, in the same order, so scores and verdicts are the same
+/// bits. Returns the rows done, a multiple of two registers; the caller scores the rest.
+template <Uncertainty U, bool Score, bool Check, class Scalar>
+ACQUIRE_AVX2_KERNEL Index short_rows_avx2(const Scalar* x, Index stride, Index count, Index K, Scalar* out,
+                                          Scalar tol, bool& ok) {
+    using A = Avx2<Scalar>;
+    using V = typename A::V;
+    constexpr int L = A::lanes, C = 2;
+    constexpr bool second = U == Uncertainty::margin || U == Uncertainty::ratio;
+    const auto offsets = A::offsets(stride);
+    const V highest = A::set1(std::numeric_limits<Scalar>::infinity());
+    const V lowest = A::set1(-std::numeric_limits<Scalar>::infinity());
+    const V zero = A::set1(0), one = A::set1(1), tolerance = A::set1(tol);
+    V bad = zero;
+    Index i = 0;
+    for (; i + C * L <= count; i += C * L) {
+        V f1[C], f2[C], lo[C], sum[C];
+        for (int c = 0; c < C; ++c) {
+            f1[c] = f2[c] = lowest;
+            lo[c] = highest;
+            sum[c] = zero;
+        }
+        for (Index k = 0; k < K; ++k)
+            for (int c = 0; c < C; ++c) {
+                const V v = A::gather(x + (i + c * L) * stride + k, offsets);
+                if constexpr (second) f2[c] = A::max(f2[c], A::min(f1[c], v));
+                f1[c] = A::max(f1[c], v);
+                if constexpr (Check) {
+                    lo[c] = A::min(lo[c], v);
+                    sum[c] = A::add(sum[c], v);
+                }
+            }
+        for (int c = 0; c < C; ++c) {
+            if constexpr (Score) {
+                Scalar* o = out + i + c * L;
+                if constexpr (U == Uncertainty::least_confidence) A::store(o, A::sub(one, f1[c]));
+                else if constexpr (U == Uncertainty::margin)
+                    A::store(o, A::sub(one, A::sub(f1[c], A::max(f2[c], zero))));
+                else if constexpr (U == Uncertainty::ratio)
+                    A::store(o, A::div(A::max(f2[c], zero), f1[c]));
+            }
+            if constexpr (Check)
+                bad = A::bit_or(bad, A::bit_or(A::bit_or(A::not_ge(lo[c], zero), A::not_le(f1[c], one)),
+                                               A::not_le(A::abs(A::sub(sum[c], one)), tolerance)));
+        }
+    }
+    if (A::any(bad)) ok = false;
+    return i;
+}
+
+/// Rows of at least short_row_limit entries in AVX2: row_pass's vector loop (one register
+/// holds its W lanes), its lane reductions in the same tree and operand order (reduce_top_two's
+/// halvings; Eigen's packet sum, which adds the two halves and then within the half), and its
+/// scalar tail, so scores and verdicts are the same bits. With `Score` false, only validates.
+template <Uncertainty U, bool Score, bool Check, class Scalar>
+ACQUIRE_AVX2_KERNEL void long_rows_avx2(const Scalar* x, Index stride, Index count, Index K, Scalar* out,
+                                        Scalar tol, bool& ok) {
+    using A = Avx2<Scalar>;
+    using V = typename A::V;
+    constexpr int L = A::lanes;
+    constexpr bool second = U == Uncertainty::margin || U == Uncertainty::ratio;
+    constexpr Scalar inf = std::numeric_limits<Scalar>::infinity();
+    const V highest = A::set1(inf), lowest = A::set1(-inf), zero = A::set1(0);
+    bool good = true;
+    for (Index i = 0; i < count; ++i) {
+        const Scalar* r = x + i * stride;
+        V m1 = lowest, m2 = lowest, mn = highest, acc = zero;
+        Index j = 0;
+        for (; j + L <= K; j += L) {
+            const V v = A::load(r + j);
+            if constexpr (second) m2 = A::max(m2, A::min(m1, v));
+            m1 = A::max(m1, v);
+            if constexpr (Check) {
+                mn = A::min(mn, v);
+                acc = A::add(acc, v);
+            }
+        }
+        Scalar f1, f2 = -inf, lo = inf, sum = 0;
+        if constexpr (second) A::top_two(m1, m2, f1, f2);
+        else f1 = A::max_lane(m1);
+        if constexpr (Check) {
+            lo = A::min_lane(mn);
+            sum = A::sum_lanes(acc);
+        }
+        for (; j < K; ++j) {
+            const Scalar v = r[j];
+            if constexpr (second) f2 = std::max(f2, std::min(f1, v));
+            f1 = std::max(f1, v);
+            if constexpr (Check) {
+                lo = std::min(lo, v);
+                sum += v;
+            }
+        }
+        if constexpr (Check) good &= distribution_ok(lo, f1, sum, tol);
+        if constexpr (Score) {
+            if constexpr (U == Uncertainty::least_confidence) out[i] = Scalar(1) - f1;
+            else if constexpr (U == Uncertainty::margin) out[i] = Scalar(1) - (f1 - std::max(f2, Scalar(0)));
+            else if constexpr (U == Uncertainty::ratio) out[i] = std::max(f2, Scalar(0)) / f1;
+        }
+    }
+    if (!good) ok = false;
+}
+
+/// The rows of a column-major block with few columns in AVX2: `count` rows, column k at
+/// x + k * stride. Strips of two registers of rows run through all K columns with their
+/// accumulators in registers (score_column_block keeps them in arrays and reloads them per
+/// column, which under SSE2 leaves the checked sweep compute-bound). Same operations per row,
+/// in the same order, as score_column_block, so the same bits; the block's highest entry is the
+/// highest row maximum. Returns the rows done; the caller scores the rest.
+template <Uncertainty U, bool Check, class Scalar>
+ACQUIRE_AVX2_KERNEL Index short_columns_avx2(const Scalar* x, Index stride, Index count, Index K,
+                                             Scalar* out, Scalar tol, bool& ok) {
+    using A = Avx2<Scalar>;
+    using V = typename A::V;
+    constexpr int L = A::lanes, C = 2;
+    constexpr bool second = U == Uncertainty::margin || U == Uncertainty::ratio;
+    const V zero = A::set1(0), one = A::set1(1), tolerance = A::set1(tol);
+    V bad = zero;
+    Index i = 0;
+    for (; i + C * L <= count; i += C * L) {
+        V m1[C], m2[C], lo[C], sum[C];
+        for (int c = 0; c < C; ++c) {
+            m1[c] = A::load(x + i + c * L);
+            m2[c] = zero;
+            lo[c] = m1[c];
+            sum[c] = A::add(zero, m1[c]);
+        }
+        for (Index k = 1; k < K; ++k)
+            for (int c = 0; c < C; ++c) {
+                const V v = A::load(x + k * stride + i + c * L);
+                if constexpr (second) m2[c] = A::max(m2[c], A::min(m1[c], v));
+                m1[c] = A::max(m1[c], v);
+                if constexpr (Check) {
+                    lo[c] = A::min(lo[c], v);
+                    sum[c] = A::add(sum[c], v);
+                }
+            }
+        for (int c = 0; c < C; ++c) {
+            Scalar* o = out + i + c * L;
+            if constexpr (U == Uncertainty::least_confidence) A::store(o, A::sub(one, m1[c]));
+            else if constexpr (U == Uncertainty::margin) A::store(o, A::sub(one, A::sub(m1[c], m2[c])));
+            else A::store(o, A::div(m2[c], m1[c]));
+            if constexpr (Check)
+                bad = A::bit_or(bad, A::bit_or(A::bit_or(A::not_ge(lo[c], zero), A::not_le(m1[c], one)),
+                                               A::not_le(A::abs(A::sub(sum[c], one)), tolerance)));
+        }
+    }
+    if (A::any(bad)) ok = false;
+    return i;
+}
+
+/// The rows of a column-major block with many columns in AVX2: score_column_block's sweep, with
+/// its operations per row in the same order, so the same bits. Runs of 1024 rows (their
+/// accumulators stay in L1) go through the columns four at a time, so each accumulator is
+/// loaded and stored once per four columns, not once per column. Returns the rows done.
+template <Uncertainty U, bool Check, class Scalar>
+ACQUIRE_AVX2_KERNEL Index long_columns_avx2(const Scalar* x, Index stride, Index count, Index K,
+                                            Scalar* out, Scalar tol, bool& ok) {
+    using A = Avx2<Scalar>;
+    using V = typename A::V;
+    constexpr int L = A::lanes;
+    constexpr Index run = 1024, group = 4;
+    constexpr bool second = U == Uncertainty::margin || U == Uncertainty::ratio;
+    const V zero = A::set1(0), one = A::set1(1), tolerance = A::set1(tol);
+    V bad = zero, lo = A::set1(std::numeric_limits<Scalar>::infinity());
+    alignas(32) Scalar top2[run], sums[run];
+    const Index rows = count - count % L;
+    for (Index r0 = 0; r0 < rows; r0 += run) {
+        const Index nr = std::min(run, rows - r0);
+        Scalar* top1 = out + r0;
+        for (Index i = 0; i < nr; i += L) {
+            const V v = A::load(x + r0 + i);
+            A::store(top1 + i, v);
+            A::store(top2 + i, zero);
+            if constexpr (Check) {
+                lo = A::min(lo, v);
+                A::store(sums + i, A::add(zero, v));
+            }
+        }
+        for (Index k0 = 1; k0 < K; k0 += group) {
+            const Index k1 = std::min(K, k0 + group);
+            for (Index i = 0; i < nr; i += L) {
+                V m1 = A::load(top1 + i), m2, sum;
+                if constexpr (second) m2 = A::load(top2 + i);
+                if constexpr (Check) sum = A::load(sums + i);
+                for (Index k = k0; k < k1; ++k) {
+                    const V v = A::load(x + k * stride + r0 + i);
+                    if constexpr (second) m2 = A::max(m2, A::min(m1, v));
+                    m1 = A::max(m1, v);
+                    if constexpr (Check) {
+                        lo = A::min(lo, v);
+                        sum = A::add(sum, v);
+                    }
+                }
+                A::store(top1 + i, m1);
+                if constexpr (second) A::store(top2 + i, m2);
+                if constexpr (Check) A::store(sums + i, sum);
+            }
+        }
+        for (Index i = 0; i < nr; i += L) {
+            const V m1 = A::load(top1 + i);
+            if constexpr (U == Uncertainty::least_confidence) A::store(top1 + i, A::sub(one, m1));
+            else if constexpr (U == Uncertainty::margin)
+                A::store(top1 + i, A::sub(one, A::sub(m1, A::load(top2 + i))));
+            else A::store(top1 + i, A::div(A::load(top2 + i), m1));
+            if constexpr (Check)
+                bad = A::bit_or(bad, A::bit_or(A::not_le(m1, one),
+                                               A::not_le(A::abs(A::sub(A::load(sums + i), one)), tolerance)));
+        }
+    }
+    if (A::any(A::bit_or(bad, A::not_ge(lo, zero)))) ok = false;
+    return rows;
+}
+#endif
+
+/// Rows a row-major block hands to short_rows_avx2 (rows shorter than row_pass's vector loop),
+/// and the columns below which a column-major block goes to short_columns_avx2.
+/// (row_pass's own limit for its vector loop, so the kernels follow the same code path).
+template <class Scalar>
+constexpr Index short_row_limit = 4 * (32 / Index(sizeof(Scalar)));
+constexpr Index short_column_limit = 32;
+
 inline const char* uncertainty_name(Uncertainty u) {
     switch (u) {
         case Uncertainty::least_confidence: return "least_confidence";
@@ -295,12 +524,44 @@ void score_blocks(const Matrix& x, Out& out, const char* fn, const char* argumen
         const Index r0 = b * uncertainty_block;
         const Index nb = std::min(uncertainty_block, n - r0);
         bool ok = true;
+        Index done = 0;  // rows an AVX2 kernel scored
+#ifdef ACQUIRE_AVX2
+        if constexpr (!FromLogits && bool(Matrix::Flags & Eigen::DirectAccessBit)) {
+            const Index K = x.cols(), stride = x.outerStride();
+            if (x.innerStride() == 1 && cpu_has_avx2()) {
+                if constexpr (Matrix::IsRowMajor && (U != Uncertainty::entropy || Check)) {
+                    constexpr bool score = U != Uncertainty::entropy;
+                    if (K >= short_row_limit<Scalar>) {
+                        long_rows_avx2<U, score, Check>(x.data() + r0 * stride, stride, nb, K,
+                                                        out.data() + r0, tol, ok);
+                        done = nb;
+                    } else if (gather_step_fits(stride, Avx2<Scalar>::lanes)) {
+                        done = short_rows_avx2<U, score, Check>(x.data() + r0 * stride, stride, nb, K,
+                                                                out.data() + r0, tol, ok);
+                    }
+                } else if constexpr (!Matrix::IsRowMajor && U != Uncertainty::entropy) {
+                    if (K < short_column_limit)
+                        done = short_columns_avx2<U, Check>(x.data() + r0, stride, nb, K,
+                                                            out.data() + r0, tol, ok);
+                    else
+                        done = long_columns_avx2<U, Check>(x.data() + r0, stride, nb, K,
+                                                           out.data() + r0, tol, ok);
+                }
+            }
+        }
+#endif
         if constexpr (Matrix::IsRowMajor) {
-            for (Index i = r0; i < r0 + nb; ++i)
+            if constexpr (U == Uncertainty::entropy && !FromLogits) {
+                // The AVX2 kernel only checked these rows; their logs are Eigen's.
+                bool unused = true;
+                for (Index i = r0; i < r0 + done; ++i)
+                    out[i] = score_row<U, FromLogits, false>(x.row(i).array(), tol, unused);
+            }
+            for (Index i = r0 + done; i < r0 + nb; ++i)
                 out[i] = score_row<U, FromLogits, Check>(x.row(i).array(), tol, ok);
-        } else {
-            ok = score_column_block<U, FromLogits, Check>(x.middleRows(r0, nb), out.segment(r0, nb),
-                                                          tol);
+        } else if (done < nb) {
+            ok &= score_column_block<U, FromLogits, Check>(x.middleRows(r0 + done, nb - done),
+                                                           out.segment(r0 + done, nb - done), tol);
         }
         if constexpr (Check) bad[static_cast<std::size_t>(b)] = !ok;
     });

@@ -24,6 +24,7 @@
 #include "acquire/core/parallel.hpp"
 #include "acquire/core/random.hpp"
 #include "acquire/core/selection.hpp"
+#include "acquire/core/simd.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -107,7 +108,6 @@ struct PackedPool {
 };
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define ACQUIRE_FACILITY_AVX2 1
 #define ACQUIRE_FACILITY_INLINE inline __attribute__((always_inline))
 /// `Bytes` of a panel row as a GCC/Clang vector: an xmm register (16) or a ymm register (32,
 /// in the AVX2 kernel only).
@@ -164,22 +164,13 @@ ACQUIRE_FACILITY_INLINE void dot_rows_body(const PackedPool<Scalar>& pool, const
     }
 }
 
-#ifdef ACQUIRE_FACILITY_AVX2
+#ifdef ACQUIRE_AVX2
 /// dot_rows_body compiled for AVX2 (without FMA: the same multiply and add per step, so the
 /// same bits as the baseline kernel), in slices twice as wide.
 template <class Scalar>
-__attribute__((target("avx2"))) void dot_rows_avx2(const PackedPool<Scalar>& pool, const Scalar* a, Index count,
+ACQUIRE_AVX2_KERNEL void dot_rows_avx2(const PackedPool<Scalar>& pool, const Scalar* a, Index count,
                                                    Index p0, Index p1, Scalar* const* dest) {
     dot_rows_body<Scalar, 8, 32>(pool, a, count, p0, p1, dest);
-}
-
-/// Whether this CPU runs AVX2 (asked once).
-inline bool cpu_has_avx2() {
-    static const bool yes = [] {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") != 0;
-    }();
-    return yes;
 }
 #endif
 
@@ -192,7 +183,7 @@ inline bool cpu_has_avx2() {
 template <class Scalar>
 void dot_rows(const PackedPool<Scalar>& pool, const Scalar* a, Index count, Index p0, Index p1,
               Scalar* const* dest) {
-#ifdef ACQUIRE_FACILITY_AVX2
+#ifdef ACQUIRE_AVX2
     if (cpu_has_avx2()) return dot_rows_avx2(pool, a, count, p0, p1, dest);
 #endif
     dot_rows_body<Scalar, 8, 16>(pool, a, count, p0, p1, dest);

@@ -1,0 +1,167 @@
+// AVX2 kernels chosen at run time, for the few loops where SSE2 (all that x86-64 promises, and
+// all an Eigen build without -march flags uses) leaves a default call compute-bound. Nothing
+// needs -march flags: a kernel is compiled for AVX2 with a function attribute and called only
+// when the CPU reports AVX2. Every kernel does the same IEEE operations in the same order as the
+// baseline code it stands in for (AVX2 alone has no fused multiply-add), so results are the same
+// bits on every x86-64 CPU; each has a test that says so.
+//
+// ACQUIRE_AVX2 is defined where this works (GCC or Clang on x86-64); elsewhere only the
+// baseline code exists.
+#pragma once
+
+#include "acquire/core/types.hpp"
+
+#include <limits>
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#define ACQUIRE_AVX2 1
+#include <immintrin.h>
+/// A helper inlined into AVX2 kernels only.
+#define ACQUIRE_AVX2_INLINE __attribute__((target("avx2"), always_inline)) inline
+/// An AVX2 kernel: call it only when cpu_has_avx2().
+#define ACQUIRE_AVX2_KERNEL __attribute__((target("avx2")))
+
+namespace acquire::detail {
+
+/// Whether this CPU runs AVX2 (asked once).
+inline bool cpu_has_avx2() {
+    static const bool yes = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") != 0;
+    }();
+    return yes;
+}
+
+/// One 256-bit register of Scalar and the operations the kernels need. max and min are
+/// std::max and std::min lane by lane, operand order included (std::max(a, b) is b only when
+/// a < b), so a NaN goes where the scalar code sends it.
+template <class Scalar>
+struct Avx2;
+
+template <>
+struct Avx2<float> {
+    using V = __m256;
+    using Offsets = __m256i;  // one int32 element offset per lane
+    static constexpr int lanes = 8;
+    ACQUIRE_AVX2_INLINE static V set1(float v) { return _mm256_set1_ps(v); }
+    ACQUIRE_AVX2_INLINE static V load(const float* p) { return _mm256_loadu_ps(p); }
+    ACQUIRE_AVX2_INLINE static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+    ACQUIRE_AVX2_INLINE static V max(V a, V b) { return _mm256_max_ps(b, a); }
+    ACQUIRE_AVX2_INLINE static V min(V a, V b) { return _mm256_min_ps(b, a); }
+    ACQUIRE_AVX2_INLINE static V add(V a, V b) { return _mm256_add_ps(a, b); }
+    ACQUIRE_AVX2_INLINE static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+    ACQUIRE_AVX2_INLINE static V div(V a, V b) { return _mm256_div_ps(a, b); }
+    ACQUIRE_AVX2_INLINE static V abs(V a) {
+        return _mm256_and_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)));
+    }
+    /// Lanes where !(a >= b) or !(a <= b): NaN compares false, so it counts as out of range.
+    ACQUIRE_AVX2_INLINE static V not_ge(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_NGE_UQ); }
+    ACQUIRE_AVX2_INLINE static V not_le(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_NLE_UQ); }
+    ACQUIRE_AVX2_INLINE static V bit_or(V a, V b) { return _mm256_or_ps(a, b); }
+    ACQUIRE_AVX2_INLINE static bool any(V mask) { return _mm256_movemask_ps(mask) != 0; }
+    /// reduce_top_two's halvings of W = 8 lanes: lanes 0-3 against 4-7, 0-1 against 2-3, 0
+    /// against 1, each merge max(a1, b1) and max(max(a2, b2), min(a1, b1)).
+    ACQUIRE_AVX2_INLINE static void top_two(V m1, V m2, float& first, float& second) {
+        __m128 a1 = _mm256_castps256_ps128(m1), a2 = _mm256_castps256_ps128(m2);
+        merge(a1, a2, _mm256_extractf128_ps(m1, 1), _mm256_extractf128_ps(m2, 1));
+        merge(a1, a2, _mm_movehl_ps(a1, a1), _mm_movehl_ps(a2, a2));
+        merge(a1, a2, _mm_shuffle_ps(a1, a1, 1), _mm_shuffle_ps(a2, a2, 1));
+        first = _mm_cvtss_f32(a1);
+        second = _mm_cvtss_f32(a2);
+    }
+    ACQUIRE_AVX2_INLINE static void merge(__m128& a1, __m128& a2, __m128 b1, __m128 b2) {
+        a2 = _mm_max_ps(_mm_min_ps(b1, a1), _mm_max_ps(b2, a2));
+        a1 = _mm_max_ps(b1, a1);
+    }
+    ACQUIRE_AVX2_INLINE static float max_lane(V v) {
+        float first, unused;
+        top_two(v, v, first, unused);
+        return first;
+    }
+    ACQUIRE_AVX2_INLINE static float min_lane(V v) {
+        __m128 a = _mm_min_ps(_mm256_extractf128_ps(v, 1), _mm256_castps256_ps128(v));
+        a = _mm_min_ps(_mm_movehl_ps(a, a), a);
+        return _mm_cvtss_f32(_mm_min_ps(_mm_shuffle_ps(a, a, 1), a));
+    }
+    /// Eigen's sum of 8 lanes in SSE2 packets: (l0..3 + l4..7), then t = s + (s2, s3),
+    /// t0 + t1.
+    ACQUIRE_AVX2_INLINE static float sum_lanes(V v) {
+        const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
+    }
+    /// Offsets 0, step, 2 step, ... (step * 7 must fit an int32).
+    ACQUIRE_AVX2_INLINE static Offsets offsets(Index step) {
+        return _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                  _mm256_set1_epi32(static_cast<int>(step)));
+    }
+    /// Lane l = base[offsets[l]].
+    ACQUIRE_AVX2_INLINE static V gather(const float* base, Offsets o) {
+        return _mm256_i32gather_ps(base, o, 4);
+    }
+};
+
+template <>
+struct Avx2<double> {
+    using V = __m256d;
+    using Offsets = __m128i;
+    static constexpr int lanes = 4;
+    ACQUIRE_AVX2_INLINE static V set1(double v) { return _mm256_set1_pd(v); }
+    ACQUIRE_AVX2_INLINE static V load(const double* p) { return _mm256_loadu_pd(p); }
+    ACQUIRE_AVX2_INLINE static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
+    ACQUIRE_AVX2_INLINE static V max(V a, V b) { return _mm256_max_pd(b, a); }
+    ACQUIRE_AVX2_INLINE static V min(V a, V b) { return _mm256_min_pd(b, a); }
+    ACQUIRE_AVX2_INLINE static V add(V a, V b) { return _mm256_add_pd(a, b); }
+    ACQUIRE_AVX2_INLINE static V sub(V a, V b) { return _mm256_sub_pd(a, b); }
+    ACQUIRE_AVX2_INLINE static V div(V a, V b) { return _mm256_div_pd(a, b); }
+    ACQUIRE_AVX2_INLINE static V abs(V a) {
+        return _mm256_and_pd(a, _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL)));
+    }
+    ACQUIRE_AVX2_INLINE static V not_ge(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_NGE_UQ); }
+    ACQUIRE_AVX2_INLINE static V not_le(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_NLE_UQ); }
+    ACQUIRE_AVX2_INLINE static V bit_or(V a, V b) { return _mm256_or_pd(a, b); }
+    ACQUIRE_AVX2_INLINE static bool any(V mask) { return _mm256_movemask_pd(mask) != 0; }
+    /// reduce_top_two's halvings of W = 4 lanes: 0-1 against 2-3, then 0 against 1.
+    ACQUIRE_AVX2_INLINE static void top_two(V m1, V m2, double& first, double& second) {
+        __m128d a1 = _mm256_castpd256_pd128(m1), a2 = _mm256_castpd256_pd128(m2);
+        merge(a1, a2, _mm256_extractf128_pd(m1, 1), _mm256_extractf128_pd(m2, 1));
+        merge(a1, a2, _mm_unpackhi_pd(a1, a1), _mm_unpackhi_pd(a2, a2));
+        first = _mm_cvtsd_f64(a1);
+        second = _mm_cvtsd_f64(a2);
+    }
+    ACQUIRE_AVX2_INLINE static void merge(__m128d& a1, __m128d& a2, __m128d b1, __m128d b2) {
+        a2 = _mm_max_pd(_mm_min_pd(b1, a1), _mm_max_pd(b2, a2));
+        a1 = _mm_max_pd(b1, a1);
+    }
+    ACQUIRE_AVX2_INLINE static double max_lane(V v) {
+        double first, unused;
+        top_two(v, v, first, unused);
+        return first;
+    }
+    ACQUIRE_AVX2_INLINE static double min_lane(V v) {
+        const __m128d a = _mm_min_pd(_mm256_extractf128_pd(v, 1), _mm256_castpd256_pd128(v));
+        return _mm_cvtsd_f64(_mm_min_pd(_mm_unpackhi_pd(a, a), a));
+    }
+    /// Eigen's sum of 4 lanes in SSE2 packets: (l0 + l2) + (l1 + l3).
+    ACQUIRE_AVX2_INLINE static double sum_lanes(V v) {
+        const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+        return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+    }
+    ACQUIRE_AVX2_INLINE static Offsets offsets(Index step) {
+        return _mm_mullo_epi32(_mm_setr_epi32(0, 1, 2, 3), _mm_set1_epi32(static_cast<int>(step)));
+    }
+    ACQUIRE_AVX2_INLINE static V gather(const double* base, Offsets o) {
+        // The masked form with a defined source: GCC 12's unmasked one starts from an undefined
+        // register, which -Wmaybe-uninitialized reports.
+        const V all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
+        return _mm256_mask_i32gather_pd(_mm256_setzero_pd(), base, o, all, 8);
+    }
+};
+
+/// Whether a gather with `lanes` offsets of `step` elements fits int32 offsets.
+inline bool gather_step_fits(Index step, int lanes) {
+    return step >= 0 && step <= std::numeric_limits<int>::max() / lanes;
+}
+
+}  // namespace acquire::detail
+#endif
