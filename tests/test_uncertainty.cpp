@@ -447,10 +447,10 @@ void compare_kernels(const RowMatrix<T>& p, T tol) {
     bool ok_fast = true, ok_base = true;
     Index done = n;
     if (K < d::short_row_limit<T>) {
-        done = d::short_rows_avx2<U, scored, true>(p.data(), K, n, K, fast.data(), tol, ok_fast);
+        done = d::short_rows_avx2<d::row_score(U), true>(p.data(), K, n, K, fast.data(), tol, ok_fast);
         REQUIRE(done == n - n % (2 * d::Avx2<T>::lanes));
     } else {
-        d::long_rows_avx2<U, scored, true>(p.data(), K, n, K, fast.data(), tol, ok_fast);
+        d::long_rows_avx2<d::row_score(U), true>(p.data(), K, n, K, fast.data(), tol, ok_fast);
     }
     for (Index i = 0; i < done; ++i) {
         const T s = d::score_row<U, false, true>(p.row(i).array(), tol, ok_base);

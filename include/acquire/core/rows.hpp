@@ -3,6 +3,7 @@
 // in the same pass that scores it.
 #pragma once
 
+#include "acquire/core/simd.hpp"
 #include "acquire/core/types.hpp"
 
 #include <Eigen/Core>
@@ -36,6 +37,11 @@ void reduce_top_two(const Eigen::Array<Scalar, W, 1>& m1, const Eigen::Array<Sca
     }
 }
 
+/// Rows shorter than this go through row_pass's scalar loop (below four registers of lanes the
+/// scalar loop is faster than merging the lanes), and through short_rows_avx2 under AVX2.
+template <class Scalar>
+constexpr Index short_row_limit = 4 * (32 / Index(sizeof(Scalar)));
+
 /// One branch-free pass over a row: its largest entry `first`, with `Second` also the second
 /// largest (`floor` standing in for a missing second when K = 1 and bounding it from below; two
 /// entries equal to the maximum give second == first), and with `Check` also the lowest entry
@@ -52,7 +58,7 @@ void row_pass(const Row& r, Scalar floor, Scalar& first, Scalar& second, Scalar&
     Scalar f1 = lowest, f2 = lowest, l = highest, s = 0;
     const Index K = r.size();
     Index j = 0;
-    if (K >= 4 * W) {  // below that the scalar loop is faster than merging the lanes
+    if (K >= short_row_limit<Scalar>) {
         Lanes m1 = Lanes::Constant(lowest), m2 = Lanes::Constant(lowest);
         Lanes mn = Lanes::Constant(highest), acc = Lanes::Zero();
         for (; j + W <= K; j += W) {
@@ -93,5 +99,119 @@ template <class Scalar>
 bool distribution_ok(Scalar lo, Scalar hi, Scalar sum, Scalar tol) {
     return lo >= Scalar(0) && hi <= Scalar(1) && std::abs(sum - Scalar(1)) <= tol;
 }
+
+/// What the AVX2 row kernels write per row: nothing (they only validate), or a score from the
+/// row's top one or two entries.
+enum class RowScore { none, least_confidence, margin, ratio };
+
+#ifdef ACQUIRE_AVX2
+/// Rows of at most a few registers each in AVX2 (the baseline handles them one row at a time
+/// with scalar code): `count` row-major rows of K entries, row i at x + i * stride, scored into
+/// out[i] by S and, with `Check`, validated (`ok` cleared when a row is bad). With S = none
+/// the rows are only validated (entropy and the stack checks). Each lane is one row:
+/// entry k of a register's rows comes in with one gather. The operations per row are those of
+/// row_pass's scalar loop and of the scorers' formulas, in the same order, so scores and verdicts are the same
+/// bits. Returns the rows done, a multiple of two registers; the caller scores the rest.
+template <RowScore S, bool Check, class Scalar>
+ACQUIRE_AVX2_KERNEL Index short_rows_avx2(const Scalar* x, Index stride, Index count, Index K, Scalar* out,
+                                          Scalar tol, bool& ok) {
+    using A = Avx2<Scalar>;
+    using V = typename A::V;
+    constexpr int L = A::lanes, C = 2;
+    constexpr bool second = S == RowScore::margin || S == RowScore::ratio;
+    const auto offsets = A::offsets(stride);
+    const V highest = A::set1(std::numeric_limits<Scalar>::infinity());
+    const V lowest = A::set1(-std::numeric_limits<Scalar>::infinity());
+    const V zero = A::set1(0), one = A::set1(1), tolerance = A::set1(tol);
+    V bad = zero;
+    Index i = 0;
+    for (; i + C * L <= count; i += C * L) {
+        V f1[C], f2[C], lo[C], sum[C];
+        for (int c = 0; c < C; ++c) {
+            f1[c] = f2[c] = lowest;
+            lo[c] = highest;
+            sum[c] = zero;
+        }
+        for (Index k = 0; k < K; ++k)
+            for (int c = 0; c < C; ++c) {
+                const V v = A::gather(x + (i + c * L) * stride + k, offsets);
+                if constexpr (second) f2[c] = A::max(f2[c], A::min(f1[c], v));
+                f1[c] = A::max(f1[c], v);
+                if constexpr (Check) {
+                    lo[c] = A::min(lo[c], v);
+                    sum[c] = A::add(sum[c], v);
+                }
+            }
+        for (int c = 0; c < C; ++c) {
+            if constexpr (S != RowScore::none) {
+                Scalar* o = out + i + c * L;
+                if constexpr (S == RowScore::least_confidence) A::store(o, A::sub(one, f1[c]));
+                else if constexpr (S == RowScore::margin)
+                    A::store(o, A::sub(one, A::sub(f1[c], A::max(f2[c], zero))));
+                else if constexpr (S == RowScore::ratio)
+                    A::store(o, A::div(A::max(f2[c], zero), f1[c]));
+            }
+            if constexpr (Check)
+                bad = A::bit_or(bad, A::bit_or(A::bit_or(A::not_ge(lo[c], zero), A::not_le(f1[c], one)),
+                                               A::not_le(A::abs(A::sub(sum[c], one)), tolerance)));
+        }
+    }
+    if (A::any(bad)) ok = false;
+    return i;
+}
+
+/// Rows of at least short_row_limit entries in AVX2: row_pass's vector loop (one register
+/// holds its W lanes), its lane reductions in the same tree and operand order (reduce_top_two's
+/// halvings; Eigen's packet sum, which adds the two halves and then within the half), and its
+/// scalar tail, so scores and verdicts are the same bits. With S = none, only validates.
+template <RowScore S, bool Check, class Scalar>
+ACQUIRE_AVX2_KERNEL void long_rows_avx2(const Scalar* x, Index stride, Index count, Index K, Scalar* out,
+                                        Scalar tol, bool& ok) {
+    using A = Avx2<Scalar>;
+    using V = typename A::V;
+    constexpr int L = A::lanes;
+    constexpr bool second = S == RowScore::margin || S == RowScore::ratio;
+    constexpr Scalar inf = std::numeric_limits<Scalar>::infinity();
+    const V highest = A::set1(inf), lowest = A::set1(-inf), zero = A::set1(0);
+    bool good = true;
+    for (Index i = 0; i < count; ++i) {
+        const Scalar* r = x + i * stride;
+        V m1 = lowest, m2 = lowest, mn = highest, acc = zero;
+        Index j = 0;
+        for (; j + L <= K; j += L) {
+            const V v = A::load(r + j);
+            if constexpr (second) m2 = A::max(m2, A::min(m1, v));
+            m1 = A::max(m1, v);
+            if constexpr (Check) {
+                mn = A::min(mn, v);
+                acc = A::add(acc, v);
+            }
+        }
+        Scalar f1, f2 = -inf, lo = inf, sum = 0;
+        if constexpr (second) A::top_two(m1, m2, f1, f2);
+        else f1 = A::max_lane(m1);
+        if constexpr (Check) {
+            lo = A::min_lane(mn);
+            sum = A::sum_lanes(acc);
+        }
+        for (; j < K; ++j) {
+            const Scalar v = r[j];
+            if constexpr (second) f2 = std::max(f2, std::min(f1, v));
+            f1 = std::max(f1, v);
+            if constexpr (Check) {
+                lo = std::min(lo, v);
+                sum += v;
+            }
+        }
+        if constexpr (Check) good &= distribution_ok(lo, f1, sum, tol);
+        if constexpr (S != RowScore::none) {
+            if constexpr (S == RowScore::least_confidence) out[i] = Scalar(1) - f1;
+            else if constexpr (S == RowScore::margin) out[i] = Scalar(1) - (f1 - std::max(f2, Scalar(0)));
+            else if constexpr (S == RowScore::ratio) out[i] = std::max(f2, Scalar(0)) / f1;
+        }
+    }
+    if (!good) ok = false;
+}
+#endif
 
 }  // namespace acquire::detail

@@ -222,7 +222,25 @@ template <class Scalar>
 bool packed_block_ok(const Scalar* packed, Index rows, Index K, Scalar tol) {
     using Row = Eigen::Map<const Eigen::Array<Scalar, 1, Eigen::Dynamic>>;
     constexpr Index W = 32 / Index(sizeof(Scalar));
-    if (K < 4 * W) {
+#ifdef ACQUIRE_AVX2
+    if (cpu_has_avx2()) {
+        // The same verdicts as the code below (its sums are added in the same order; the range
+        // is a min and max in any order), in AVX2. Short rows leave a few rows to that code.
+        bool good = true;
+        if (K >= short_row_limit<Scalar>) {
+            long_rows_avx2<RowScore::none, true>(packed, K, rows, K, static_cast<Scalar*>(nullptr), tol, good);
+            return good;
+        }
+        if (gather_step_fits(K, Avx2<Scalar>::lanes)) {
+            const Index done = short_rows_avx2<RowScore::none, true>(packed, K, rows, K,
+                                                                     static_cast<Scalar*>(nullptr), tol, good);
+            packed += done * K;
+            rows -= done;
+            if (!good) return false;
+        }
+    }
+#endif
+    if (K < short_row_limit<Scalar>) {
         // Short rows: a row's sum alone is a chain of K dependent adds, so the range is
         // checked over the whole block at once (vectorised; a NaN or Inf also spoils its row's
         // sum) and the sums of four rows run side by side, each still added in class order.

@@ -19,7 +19,6 @@
 #include "acquire/core/error.hpp"
 #include "acquire/core/parallel.hpp"
 #include "acquire/core/rows.hpp"
-#include "acquire/core/simd.hpp"
 
 #include <cmath>
 #include <limits>
@@ -131,6 +130,29 @@ auto score_row(const Row& r, typename Row::Scalar tol, bool& ok) {
     }
 }
 
+#ifdef ACQUIRE_AVX2
+/// ColumnCheck's chunk loop over a contiguous column segment in AVX2 (its W lanes are one
+/// register): the same min, max and per-row sums in the same order. Returns the entries done.
+template <class Scalar>
+ACQUIRE_AVX2_KERNEL Index column_check_avx2(const Scalar* c, Index n, Scalar* sums, Scalar* lo,
+                                            Scalar* hi) {
+    using A = Avx2<Scalar>;
+    using V = typename A::V;
+    constexpr int L = A::lanes;
+    V l = A::load(lo), h = A::load(hi);
+    Index i = 0;
+    for (; i + L <= n; i += L) {
+        const V v = A::load(c + i);
+        l = A::min(l, v);
+        h = A::max(h, v);
+        A::store(sums + i, A::add(A::load(sums + i), v));
+    }
+    A::store(lo, l);
+    A::store(hi, h);
+    return i;
+}
+#endif
+
 /// Validation state of a column-major block, fed one column segment at a time in the scoring
 /// sweep: per-row sums, and the block's lowest and highest entry (probabilities), or a running
 /// sum of x - x that stays 0 exactly while every entry is finite (logits).
@@ -178,6 +200,13 @@ struct ColumnCheck {
     template <class Column>
     void column(const Column& c) {
         Index i = 0;
+#ifdef ACQUIRE_AVX2
+        if constexpr (!FromLogits && bool(Column::Flags & Eigen::DirectAccessBit)) {
+            if (c.innerStride() == 1 && cpu_has_avx2()) {
+                i = column_check_avx2(c.data(), c.size(), sums.data(), lo.data(), hi.data());
+            }
+        }
+#endif
         for (; i + W <= c.size(); i += W) chunk(c, i);
         for (; i < c.size(); ++i) entry(c, i);
     }
@@ -272,114 +301,6 @@ bool score_column_block(const Block& x, Out out, typename Block::Scalar tol) {
 }
 
 #ifdef ACQUIRE_AVX2
-/// Rows of at most a few registers each in AVX2 (the baseline handles them one row at a time
-/// with scalar code): `count` row-major rows of K entries, row i at x + i * stride, scored into
-/// out[i] by U and, with `Check`, validated (`ok` cleared when a row is bad). With `Score` false
-/// the rows are only validated (entropy keeps its logs in Eigen's code). Each lane is one row:
-/// entry k of a register's rows comes in with one gather. The operations per row are those of
-/// row_pass's scalar loop and score_row, in the same order, so scores and verdicts are the same
-/// bits. Returns the rows done, a multiple of two registers; the caller scores the rest.
-template <Uncertainty U, bool Score, bool Check, class Scalar>
-ACQUIRE_AVX2_KERNEL Index short_rows_avx2(const Scalar* x, Index stride, Index count, Index K, Scalar* out,
-                                          Scalar tol, bool& ok) {
-    using A = Avx2<Scalar>;
-    using V = typename A::V;
-    constexpr int L = A::lanes, C = 2;
-    constexpr bool second = U == Uncertainty::margin || U == Uncertainty::ratio;
-    const auto offsets = A::offsets(stride);
-    const V highest = A::set1(std::numeric_limits<Scalar>::infinity());
-    const V lowest = A::set1(-std::numeric_limits<Scalar>::infinity());
-    const V zero = A::set1(0), one = A::set1(1), tolerance = A::set1(tol);
-    V bad = zero;
-    Index i = 0;
-    for (; i + C * L <= count; i += C * L) {
-        V f1[C], f2[C], lo[C], sum[C];
-        for (int c = 0; c < C; ++c) {
-            f1[c] = f2[c] = lowest;
-            lo[c] = highest;
-            sum[c] = zero;
-        }
-        for (Index k = 0; k < K; ++k)
-            for (int c = 0; c < C; ++c) {
-                const V v = A::gather(x + (i + c * L) * stride + k, offsets);
-                if constexpr (second) f2[c] = A::max(f2[c], A::min(f1[c], v));
-                f1[c] = A::max(f1[c], v);
-                if constexpr (Check) {
-                    lo[c] = A::min(lo[c], v);
-                    sum[c] = A::add(sum[c], v);
-                }
-            }
-        for (int c = 0; c < C; ++c) {
-            if constexpr (Score) {
-                Scalar* o = out + i + c * L;
-                if constexpr (U == Uncertainty::least_confidence) A::store(o, A::sub(one, f1[c]));
-                else if constexpr (U == Uncertainty::margin)
-                    A::store(o, A::sub(one, A::sub(f1[c], A::max(f2[c], zero))));
-                else if constexpr (U == Uncertainty::ratio)
-                    A::store(o, A::div(A::max(f2[c], zero), f1[c]));
-            }
-            if constexpr (Check)
-                bad = A::bit_or(bad, A::bit_or(A::bit_or(A::not_ge(lo[c], zero), A::not_le(f1[c], one)),
-                                               A::not_le(A::abs(A::sub(sum[c], one)), tolerance)));
-        }
-    }
-    if (A::any(bad)) ok = false;
-    return i;
-}
-
-/// Rows of at least short_row_limit entries in AVX2: row_pass's vector loop (one register
-/// holds its W lanes), its lane reductions in the same tree and operand order (reduce_top_two's
-/// halvings; Eigen's packet sum, which adds the two halves and then within the half), and its
-/// scalar tail, so scores and verdicts are the same bits. With `Score` false, only validates.
-template <Uncertainty U, bool Score, bool Check, class Scalar>
-ACQUIRE_AVX2_KERNEL void long_rows_avx2(const Scalar* x, Index stride, Index count, Index K, Scalar* out,
-                                        Scalar tol, bool& ok) {
-    using A = Avx2<Scalar>;
-    using V = typename A::V;
-    constexpr int L = A::lanes;
-    constexpr bool second = U == Uncertainty::margin || U == Uncertainty::ratio;
-    constexpr Scalar inf = std::numeric_limits<Scalar>::infinity();
-    const V highest = A::set1(inf), lowest = A::set1(-inf), zero = A::set1(0);
-    bool good = true;
-    for (Index i = 0; i < count; ++i) {
-        const Scalar* r = x + i * stride;
-        V m1 = lowest, m2 = lowest, mn = highest, acc = zero;
-        Index j = 0;
-        for (; j + L <= K; j += L) {
-            const V v = A::load(r + j);
-            if constexpr (second) m2 = A::max(m2, A::min(m1, v));
-            m1 = A::max(m1, v);
-            if constexpr (Check) {
-                mn = A::min(mn, v);
-                acc = A::add(acc, v);
-            }
-        }
-        Scalar f1, f2 = -inf, lo = inf, sum = 0;
-        if constexpr (second) A::top_two(m1, m2, f1, f2);
-        else f1 = A::max_lane(m1);
-        if constexpr (Check) {
-            lo = A::min_lane(mn);
-            sum = A::sum_lanes(acc);
-        }
-        for (; j < K; ++j) {
-            const Scalar v = r[j];
-            if constexpr (second) f2 = std::max(f2, std::min(f1, v));
-            f1 = std::max(f1, v);
-            if constexpr (Check) {
-                lo = std::min(lo, v);
-                sum += v;
-            }
-        }
-        if constexpr (Check) good &= distribution_ok(lo, f1, sum, tol);
-        if constexpr (Score) {
-            if constexpr (U == Uncertainty::least_confidence) out[i] = Scalar(1) - f1;
-            else if constexpr (U == Uncertainty::margin) out[i] = Scalar(1) - (f1 - std::max(f2, Scalar(0)));
-            else if constexpr (U == Uncertainty::ratio) out[i] = std::max(f2, Scalar(0)) / f1;
-        }
-    }
-    if (!good) ok = false;
-}
-
 /// The rows of a column-major block with few columns in AVX2: `count` rows, column k at
 /// x + k * stride. Strips of two registers of rows run through all K columns with their
 /// accumulators in registers (score_column_block keeps them in arrays and reloads them per
@@ -492,11 +413,15 @@ ACQUIRE_AVX2_KERNEL Index long_columns_avx2(const Scalar* x, Index stride, Index
 }
 #endif
 
-/// Rows a row-major block hands to short_rows_avx2 (rows shorter than row_pass's vector loop),
-/// and the columns below which a column-major block goes to short_columns_avx2.
-/// (row_pass's own limit for its vector loop, so the kernels follow the same code path).
-template <class Scalar>
-constexpr Index short_row_limit = 4 * (32 / Index(sizeof(Scalar)));
+/// The row kernels' score for U (entropy's logs stay in Eigen's code: the kernels only check).
+constexpr RowScore row_score(Uncertainty u) {
+    return u == Uncertainty::least_confidence ? RowScore::least_confidence
+           : u == Uncertainty::margin         ? RowScore::margin
+           : u == Uncertainty::ratio          ? RowScore::ratio
+                                              : RowScore::none;
+}
+
+/// The columns below which a column-major block goes to short_columns_avx2.
 constexpr Index short_column_limit = 32;
 
 inline const char* uncertainty_name(Uncertainty u) {
@@ -530,14 +455,14 @@ void score_blocks(const Matrix& x, Out& out, const char* fn, const char* argumen
             const Index K = x.cols(), stride = x.outerStride();
             if (x.innerStride() == 1 && cpu_has_avx2()) {
                 if constexpr (Matrix::IsRowMajor && (U != Uncertainty::entropy || Check)) {
-                    constexpr bool score = U != Uncertainty::entropy;
+                    constexpr RowScore score = row_score(U);
                     if (K >= short_row_limit<Scalar>) {
-                        long_rows_avx2<U, score, Check>(x.data() + r0 * stride, stride, nb, K,
-                                                        out.data() + r0, tol, ok);
+                        long_rows_avx2<score, Check>(x.data() + r0 * stride, stride, nb, K,
+                                                     out.data() + r0, tol, ok);
                         done = nb;
                     } else if (gather_step_fits(stride, Avx2<Scalar>::lanes)) {
-                        done = short_rows_avx2<U, score, Check>(x.data() + r0 * stride, stride, nb, K,
-                                                                out.data() + r0, tol, ok);
+                        done = short_rows_avx2<score, Check>(x.data() + r0 * stride, stride, nb, K,
+                                                             out.data() + r0, tol, ok);
                     }
                 } else if constexpr (!Matrix::IsRowMajor && U != Uncertainty::entropy) {
                     if (K < short_column_limit)
