@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 using acquire::Index;
@@ -167,3 +168,25 @@ TEST_CASE("badge draws the second pick with probability proportional to D^2 (chi
     INFO("counts " << counts[0] << " " << counts[1] << " " << counts[2] << ", chi2 " << chi2);
     CHECK(chi2 < 13.82);
 }
+
+#ifdef ACQUIRE_AVX2
+TEMPLATE_TEST_CASE("badge: the AVX2 column dots have the Eigen sweep's bits", "[badge]", float, double) {
+    // a . a_c for a block of rows is summed class by class across the rows; the AVX2 strips must
+    // give every row the same chain 0 + a_0 c_0 + a_1 c_1 + ... bit for bit.
+    using T = TestType;
+    if (!acquire::detail::cpu_has_avx2()) {
+        WARN("this CPU has no AVX2: nothing to compare");
+        return;
+    }
+    for (Index k : {1, 2, 7, 10, 33}) {
+        const Eigen::Matrix<T, -1, -1> a = acquire::synthetic::embeddings<T, Eigen::ColMajor>(75, k);
+        const Eigen::Matrix<T, 1, -1> c = acquire::synthetic::embeddings<T, Eigen::RowMajor>(1, k);
+        Eigen::Array<T, -1, 1> sweep = Eigen::Array<T, -1, 1>::Zero(61), fast(61);
+        for (Index j = 0; j < k; ++j) sweep += a.col(j).segment(5, 61).array() * c[j];
+        const Index done = acquire::detail::column_dots_avx2(a.data() + 5, a.outerStride(), 61, k, c.data(), fast.data());
+        REQUIRE(done == 61 - 61 % (4 * acquire::detail::Avx2<T>::lanes));
+        INFO("K = " << k);
+        CHECK(std::memcmp(sweep.data(), fast.data(), sizeof(T) * static_cast<std::size_t>(done)) == 0);
+    }
+}
+#endif

@@ -49,6 +49,7 @@ struct Avx2<float> {
     ACQUIRE_AVX2_INLINE static V max(V a, V b) { return _mm256_max_ps(b, a); }
     ACQUIRE_AVX2_INLINE static V min(V a, V b) { return _mm256_min_ps(b, a); }
     ACQUIRE_AVX2_INLINE static V add(V a, V b) { return _mm256_add_ps(a, b); }
+    ACQUIRE_AVX2_INLINE static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
     ACQUIRE_AVX2_INLINE static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
     ACQUIRE_AVX2_INLINE static V div(V a, V b) { return _mm256_div_ps(a, b); }
     ACQUIRE_AVX2_INLINE static V abs(V a) {
@@ -112,6 +113,7 @@ struct Avx2<double> {
     ACQUIRE_AVX2_INLINE static V max(V a, V b) { return _mm256_max_pd(b, a); }
     ACQUIRE_AVX2_INLINE static V min(V a, V b) { return _mm256_min_pd(b, a); }
     ACQUIRE_AVX2_INLINE static V add(V a, V b) { return _mm256_add_pd(a, b); }
+    ACQUIRE_AVX2_INLINE static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
     ACQUIRE_AVX2_INLINE static V sub(V a, V b) { return _mm256_sub_pd(a, b); }
     ACQUIRE_AVX2_INLINE static V div(V a, V b) { return _mm256_div_pd(a, b); }
     ACQUIRE_AVX2_INLINE static V abs(V a) {
@@ -157,6 +159,30 @@ struct Avx2<double> {
         return _mm256_mask_i32gather_pd(_mm256_setzero_pd(), base, o, all, 8);
     }
 };
+
+/// out[i] = 0 + x(i, 0) c_0 + x(i, 1) c_1 + ... for `count` rows of a column-major x (column k
+/// at x + k * stride): each row's chain in class order, a multiply and then an add (no fused
+/// multiply-add), as Eigen's `acc += x.col(k) * c_k` sweep computes it, so the same bits. Strips
+/// of rows keep their sums in registers through all K columns. Returns the rows done; the
+/// caller sums the rest.
+template <class Scalar>
+ACQUIRE_AVX2_KERNEL Index column_dots_avx2(const Scalar* x, Index stride, Index count, Index K,
+                                           const Scalar* c, Scalar* out) {
+    using A = Avx2<Scalar>;
+    using V = typename A::V;
+    constexpr int L = A::lanes, C = 4;
+    Index i = 0;
+    for (; i + C * L <= count; i += C * L) {
+        V acc[C];
+        for (int j = 0; j < C; ++j) acc[j] = A::set1(0);
+        for (Index k = 0; k < K; ++k) {
+            const V ck = A::set1(c[k]);
+            for (int j = 0; j < C; ++j) acc[j] = A::add(acc[j], A::mul(A::load(x + k * stride + i + j * L), ck));
+        }
+        for (int j = 0; j < C; ++j) A::store(out + i + j * L, acc[j]);
+    }
+    return i;
+}
 
 /// Whether a gather with `lanes` offsets of `step` elements fits int32 offsets.
 inline bool gather_step_fits(Index step, int lanes) {

@@ -13,6 +13,7 @@
 
 #include "acquire/core/error.hpp"
 #include "acquire/core/parallel.hpp"
+#include "acquire/core/simd.hpp"
 #include "acquire/select/kmeans_pp.hpp"
 
 #include <cstdint>
@@ -99,9 +100,16 @@ public:
         std::vector<Index>& rest = rest_tls;
         // a_i . a_c for the whole block, one class at a time: each row's sum is the chain
         // 0 + a_i0 c_0 + a_i1 c_1 + ... in class order (the same bits whether pruning is on or
-        // off), vectorised across the rows.
-        ac.setZero(len);
-        for (Index k = 0; k < a_.cols(); ++k) ac += a_.col(k).segment(r0, len).array() * c.a[k];
+        // off), vectorised across the rows (in AVX2 where the CPU has it: the same chains).
+        ac.resize(len);
+        Index summed = 0;
+#ifdef ACQUIRE_AVX2
+        if (cpu_has_avx2())
+            summed = column_dots_avx2(a_.data() + r0, a_.outerStride(), len, a_.cols(), c.a.data(), ac.data());
+#endif
+        ac.segment(summed, len - summed).setZero();
+        for (Index k = 0; k < a_.cols(); ++k)
+            ac.segment(summed, len - summed) += a_.col(k).segment(r0 + summed, len - summed).array() * c.a[k];
         rest.resize(static_cast<std::size_t>(len));
         std::size_t kept = 0;
         for (Index i = r0; i < r0 + len; ++i) {
