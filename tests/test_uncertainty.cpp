@@ -489,7 +489,7 @@ TEMPLATE_TEST_CASE("the AVX2 kernels give the baseline's bits and verdicts", "[u
     const T tol = T(1e-3);
     for (Index k : {1, 2, 3, 7, 10, 15, 16, 17, 31, 32, 33, 40, 64, 101}) {
         for (int bad = 0; bad <= 7; ++bad)
-            for (Index row : {Index(0), Index(9), Index(31), Index(44)}) {
+            for (Index row : {Index(0), Index(9), Index(31), Index(44), Index(52)}) {
                 if (bad == 0 && row > 0) continue;
                 INFO("K = " << k << ", bad kind " << bad << " in row " << row);
                 const RowMatrix<T> p = kernel_input<T>(53, k, bad, row);

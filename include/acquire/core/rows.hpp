@@ -174,6 +174,66 @@ ACQUIRE_AVX2_KERNEL void long_rows_avx2(const Scalar* x, Index stride, Index cou
     constexpr Scalar inf = std::numeric_limits<Scalar>::infinity();
     const V highest = A::set1(inf), lowest = A::set1(-inf), zero = A::set1(0);
     bool good = true;
+    if constexpr (S == RowScore::none) {
+        // Only validating: "every entry in [0, 1]" holds for the rows exactly when it holds for
+        // the block, so the range is reduced once per call and only the sums once per row.
+        // Rows go four at a time, so that four sums' chains of dependent adds overlap (one row
+        // at a time runs at a third of the speed); the rows left over go one at a time.
+        V mn = highest, mx = lowest, mn2 = highest, mx2 = lowest;
+        Scalar lo = inf, hi = -inf;
+        Index i = 0;
+        for (; i + 4 <= count; i += 4) {
+            const Scalar* r = x + i * stride;
+            const Scalar *r1 = r + stride, *r2 = r1 + stride, *r3 = r2 + stride;
+            V a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+            Index j = 0;
+            for (; j + L <= K; j += L) {
+                const V v0 = A::load(r + j), v1 = A::load(r1 + j), v2 = A::load(r2 + j), v3 = A::load(r3 + j);
+                a0 = A::add(a0, v0);
+                a1 = A::add(a1, v1);
+                a2 = A::add(a2, v2);
+                a3 = A::add(a3, v3);
+                mn = A::min(mn, A::min(v0, v1));
+                mn2 = A::min(mn2, A::min(v2, v3));
+                mx = A::max(mx, A::max(v0, v1));
+                mx2 = A::max(mx2, A::max(v2, v3));
+            }
+            Scalar s0 = A::sum_lanes(a0), s1 = A::sum_lanes(a1), s2 = A::sum_lanes(a2), s3 = A::sum_lanes(a3);
+            for (; j < K; ++j) {
+                s0 += r[j];
+                s1 += r1[j];
+                s2 += r2[j];
+                s3 += r3[j];
+                lo = std::min(lo, std::min(std::min(r[j], r1[j]), std::min(r2[j], r3[j])));
+                hi = std::max(hi, std::max(std::max(r[j], r1[j]), std::max(r2[j], r3[j])));
+            }
+            good &= std::abs(s0 - Scalar(1)) <= tol && std::abs(s1 - Scalar(1)) <= tol;
+            good &= std::abs(s2 - Scalar(1)) <= tol && std::abs(s3 - Scalar(1)) <= tol;
+        }
+        for (; i < count; ++i) {
+            const Scalar* r = x + i * stride;
+            V acc = zero;
+            Index j = 0;
+            for (; j + L <= K; j += L) {
+                const V v = A::load(r + j);
+                mn = A::min(mn, v);
+                mx = A::max(mx, v);
+                acc = A::add(acc, v);
+            }
+            Scalar sum = A::sum_lanes(acc);
+            for (; j < K; ++j) {
+                lo = std::min(lo, r[j]);
+                hi = std::max(hi, r[j]);
+                sum += r[j];
+            }
+            good &= std::abs(sum - Scalar(1)) <= tol;
+        }
+        mn = A::min(mn, mn2);
+        mx = A::max(mx, mx2);
+        good &= std::min(lo, A::min_lane(mn)) >= Scalar(0) && std::max(hi, A::max_lane(mx)) <= Scalar(1);
+        if (!good) ok = false;
+        return;
+    }
     for (Index i = 0; i < count; ++i) {
         const Scalar* r = x + i * stride;
         V m1 = lowest, m2 = lowest, mn = highest, acc = zero;
