@@ -234,9 +234,12 @@ ACQUIRE_AVX2_KERNEL void long_rows_avx2(const Scalar* x, Index stride, Index cou
         if (!good) ok = false;
         return;
     }
+    // The lowest entry matters only for the block ("every entry >= 0"): reduced once per call.
+    V mn = highest;
+    Scalar block_lo = inf;
     for (Index i = 0; i < count; ++i) {
         const Scalar* r = x + i * stride;
-        V m1 = lowest, m2 = lowest, mn = highest, acc = zero;
+        V m1 = lowest, m2 = lowest, acc = zero;
         Index j = 0;
         for (; j + L <= K; j += L) {
             const V v = A::load(r + j);
@@ -250,10 +253,7 @@ ACQUIRE_AVX2_KERNEL void long_rows_avx2(const Scalar* x, Index stride, Index cou
         Scalar f1, f2 = -inf, lo = inf, sum = 0;
         if constexpr (second) A::top_two(m1, m2, f1, f2);
         else f1 = A::max_lane(m1);
-        if constexpr (Check) {
-            lo = A::min_lane(mn);
-            sum = A::sum_lanes(acc);
-        }
+        if constexpr (Check) sum = A::sum_lanes(acc);
         for (; j < K; ++j) {
             const Scalar v = r[j];
             if constexpr (second) f2 = std::max(f2, std::min(f1, v));
@@ -263,13 +263,17 @@ ACQUIRE_AVX2_KERNEL void long_rows_avx2(const Scalar* x, Index stride, Index cou
                 sum += v;
             }
         }
-        if constexpr (Check) good &= distribution_ok(lo, f1, sum, tol);
+        if constexpr (Check) {
+            block_lo = std::min(block_lo, lo);
+            good &= f1 <= Scalar(1) && std::abs(sum - Scalar(1)) <= tol;
+        }
         if constexpr (S != RowScore::none) {
             if constexpr (S == RowScore::least_confidence) out[i] = Scalar(1) - f1;
             else if constexpr (S == RowScore::margin) out[i] = Scalar(1) - (f1 - std::max(f2, Scalar(0)));
             else if constexpr (S == RowScore::ratio) out[i] = std::max(f2, Scalar(0)) / f1;
         }
     }
+    if constexpr (Check) good &= std::min(block_lo, A::min_lane(mn)) >= Scalar(0);
     if (!good) ok = false;
 }
 #endif
