@@ -6,7 +6,8 @@
 //                       K = 1000 this is the honest bandwidth ceiling);
 //   reference/plogp     Eigen's plain vectorised (P * log P).rowwise().sum(): the entropy bar.
 // Scorers run with value checks off (`/unchecked`, the kernel alone) and on (`/checked`, the
-// default: one extra fused pass).
+// default: validated in the scoring pass), and `interleaved/<scorer>` alternates the two in every
+// iteration and reports checked_over_unchecked, best time against best time (7 rounds).
 //
 // Flags: --n=1000000 --k=10,100,1000 --scalars=0,1 (0 float, 1 double) --top_n=10000000
 //        --top_k=1000, and --smoke=1 for tiny sizes. Google Benchmark flags pass through.
@@ -16,6 +17,8 @@
 #include <acquire/score/uncertainty.hpp>
 #include <acquire/synthetic.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 
 namespace {
@@ -71,6 +74,36 @@ void register_pool(Index n, Index k) {
         add("entropy" + t, [c = checks](const auto& p, auto& out) { acquire::entropy(p, out, c); });
         add("ratio" + t, [c = checks](const auto& p, auto& out) { acquire::ratio(p, out, c); });
     }
+    // Checked over unchecked with the two calls alternating in every iteration, best of each:
+    // on a shared machine, separate benchmarks of the same call can differ by 25%.
+    auto ratio_of = [&](const std::string& name, auto call) {
+        benchmark::RegisterBenchmark(("interleaved/" + name + suffix).c_str(), [=](benchmark::State& state) {
+            const auto& p = pool<Scalar, Storage>(n, k);
+            acquire::Vector<Scalar> out(n);
+            double best[2] = {1e300, 1e300};
+            for (auto _ : state) {
+                for (int checked = 0; checked < 2; ++checked) {
+                    const auto start = std::chrono::steady_clock::now();
+                    call(p, out, checked != 0);
+                    benchmark::DoNotOptimize(out.data());
+                    benchmark::ClobberMemory();
+                    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+                    best[checked] = std::min(best[checked], took.count());
+                }
+            }
+            state.counters["checked_over_unchecked"] = best[1] / best[0];
+            state.counters["unchecked_s"] = best[0];
+        })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(7);
+    };
+    auto with = [](bool checked) {
+        acquire::CheckOptions c;
+        c.values = checked;
+        return c;
+    };
+    ratio_of("least_confidence", [with](const auto& p, auto& out, bool c) { acquire::least_confidence(p, out, with(c)); });
+    ratio_of("margin", [with](const auto& p, auto& out, bool c) { acquire::margin(p, out, with(c)); });
+    ratio_of("entropy", [with](const auto& p, auto& out, bool c) { acquire::entropy(p, out, with(c)); });
+    ratio_of("ratio", [with](const auto& p, auto& out, bool c) { acquire::ratio(p, out, with(c)); });
     add("entropy_logits/unchecked", [off](const auto& p, auto& out) {
         acquire::entropy(acquire::logits(p), out, off);
     });
