@@ -105,6 +105,25 @@ bool distribution_ok(Scalar lo, Scalar hi, Scalar sum, Scalar tol) {
 enum class RowScore { none, least_confidence, margin, ratio };
 
 #ifdef ACQUIRE_AVX2
+/// S's score for a register of rows from their largest and second largest entries (`second`
+/// already at least 0): 1 - first, 1 - (first - second) or second / first, as the scorers do.
+template <RowScore S, class A>
+ACQUIRE_AVX2_INLINE typename A::V top_score(typename A::V first, typename A::V second) {
+    const auto one = A::set1(1);
+    if constexpr (S == RowScore::least_confidence) return A::sub(one, first);
+    else if constexpr (S == RowScore::margin) return A::sub(one, A::sub(first, second));
+    else return A::div(second, first);
+}
+
+/// Lanes whose row is not a distribution (distribution_ok, lane by lane): lowest < 0, highest
+/// > 1 or |sum - 1| > tol, a NaN counting as out of range.
+template <class A>
+ACQUIRE_AVX2_INLINE typename A::V not_distribution(typename A::V lo, typename A::V hi, typename A::V sum,
+                                                   typename A::V tol) {
+    const auto zero = A::set1(0), one = A::set1(1);
+    return A::bit_or(A::bit_or(A::not_ge(lo, zero), A::not_le(hi, one)), A::not_le(A::abs(A::sub(sum, one)), tol));
+}
+
 /// Rows of at most a few registers each in AVX2 (the baseline handles them one row at a time
 /// with scalar code): `count` row-major rows of K entries, row i at x + i * stride, scored into
 /// out[i] by S and, with `Check`, validated (`ok` cleared when a row is bad). With S = none
@@ -122,7 +141,7 @@ ACQUIRE_AVX2_KERNEL Index short_rows_avx2(const Scalar* x, Index stride, Index c
     const auto offsets = A::offsets(stride);
     const V highest = A::set1(std::numeric_limits<Scalar>::infinity());
     const V lowest = A::set1(-std::numeric_limits<Scalar>::infinity());
-    const V zero = A::set1(0), one = A::set1(1), tolerance = A::set1(tol);
+    const V zero = A::set1(0), tolerance = A::set1(tol);
     V bad = zero;
     Index i = 0;
     for (; i + C * L <= count; i += C * L) {
@@ -143,17 +162,9 @@ ACQUIRE_AVX2_KERNEL Index short_rows_avx2(const Scalar* x, Index stride, Index c
                 }
             }
         for (int c = 0; c < C; ++c) {
-            if constexpr (S != RowScore::none) {
-                Scalar* o = out + i + c * L;
-                if constexpr (S == RowScore::least_confidence) A::store(o, A::sub(one, f1[c]));
-                else if constexpr (S == RowScore::margin)
-                    A::store(o, A::sub(one, A::sub(f1[c], A::max(f2[c], zero))));
-                else if constexpr (S == RowScore::ratio)
-                    A::store(o, A::div(A::max(f2[c], zero), f1[c]));
-            }
-            if constexpr (Check)
-                bad = A::bit_or(bad, A::bit_or(A::bit_or(A::not_ge(lo[c], zero), A::not_le(f1[c], one)),
-                                               A::not_le(A::abs(A::sub(sum[c], one)), tolerance)));
+            if constexpr (S != RowScore::none)
+                A::store(out + i + c * L, top_score<S, A>(f1[c], A::max(f2[c], zero)));
+            if constexpr (Check) bad = A::bit_or(bad, not_distribution<A>(lo[c], f1[c], sum[c], tolerance));
         }
     }
     if (A::any(bad)) ok = false;
@@ -267,11 +278,10 @@ ACQUIRE_AVX2_KERNEL void long_rows_avx2(const Scalar* x, Index stride, Index cou
             block_lo = std::min(block_lo, lo);
             good &= f1 <= Scalar(1) && std::abs(sum - Scalar(1)) <= tol;
         }
-        if constexpr (S != RowScore::none) {
-            if constexpr (S == RowScore::least_confidence) out[i] = Scalar(1) - f1;
-            else if constexpr (S == RowScore::margin) out[i] = Scalar(1) - (f1 - std::max(f2, Scalar(0)));
-            else if constexpr (S == RowScore::ratio) out[i] = std::max(f2, Scalar(0)) / f1;
-        }
+        // (S is not none here: validating alone returned above.)
+        if constexpr (S == RowScore::least_confidence) out[i] = Scalar(1) - f1;
+        else if constexpr (S == RowScore::margin) out[i] = Scalar(1) - (f1 - std::max(f2, Scalar(0)));
+        else out[i] = std::max(f2, Scalar(0)) / f1;
     }
     if constexpr (Check) good &= std::min(block_lo, A::min_lane(mn)) >= Scalar(0);
     if (!good) ok = false;

@@ -300,6 +300,14 @@ bool score_column_block(const Block& x, Out out, typename Block::Scalar tol) {
     }
 }
 
+/// The row kernels' score for U (entropy's logs stay in Eigen's code: the kernels only check).
+constexpr RowScore row_score(Uncertainty u) {
+    return u == Uncertainty::least_confidence ? RowScore::least_confidence
+           : u == Uncertainty::margin         ? RowScore::margin
+           : u == Uncertainty::ratio          ? RowScore::ratio
+                                              : RowScore::none;
+}
+
 #ifdef ACQUIRE_AVX2
 /// The rows of a column-major block with few columns in AVX2: `count` rows, column k at
 /// x + k * stride. Strips of two registers of rows run through all K columns with their
@@ -314,7 +322,7 @@ ACQUIRE_AVX2_KERNEL Index short_columns_avx2(const Scalar* x, Index stride, Inde
     using V = typename A::V;
     constexpr int L = A::lanes, C = 2;
     constexpr bool second = U == Uncertainty::margin || U == Uncertainty::ratio;
-    const V zero = A::set1(0), one = A::set1(1), tolerance = A::set1(tol);
+    const V zero = A::set1(0), tolerance = A::set1(tol);
     V bad = zero;
     Index i = 0;
     for (; i + C * L <= count; i += C * L) {
@@ -336,13 +344,8 @@ ACQUIRE_AVX2_KERNEL Index short_columns_avx2(const Scalar* x, Index stride, Inde
                 }
             }
         for (int c = 0; c < C; ++c) {
-            Scalar* o = out + i + c * L;
-            if constexpr (U == Uncertainty::least_confidence) A::store(o, A::sub(one, m1[c]));
-            else if constexpr (U == Uncertainty::margin) A::store(o, A::sub(one, A::sub(m1[c], m2[c])));
-            else A::store(o, A::div(m2[c], m1[c]));
-            if constexpr (Check)
-                bad = A::bit_or(bad, A::bit_or(A::bit_or(A::not_ge(lo[c], zero), A::not_le(m1[c], one)),
-                                               A::not_le(A::abs(A::sub(sum[c], one)), tolerance)));
+            A::store(out + i + c * L, top_score<row_score(U), A>(m1[c], m2[c]));  // m2 starts at 0
+            if constexpr (Check) bad = A::bit_or(bad, not_distribution<A>(lo[c], m1[c], sum[c], tolerance));
         }
     }
     if (A::any(bad)) ok = false;
@@ -361,7 +364,7 @@ ACQUIRE_AVX2_KERNEL Index long_columns_avx2(const Scalar* x, Index stride, Index
     constexpr int L = A::lanes;
     constexpr Index run = 1024, group = 4;
     constexpr bool second = U == Uncertainty::margin || U == Uncertainty::ratio;
-    const V zero = A::set1(0), one = A::set1(1), tolerance = A::set1(tol);
+    const V zero = A::set1(0), tolerance = A::set1(tol);
     V bad = zero, lo = A::set1(std::numeric_limits<Scalar>::infinity());
     alignas(32) Scalar top2[run], sums[run];
     const Index rows = count - count % L;
@@ -399,27 +402,15 @@ ACQUIRE_AVX2_KERNEL Index long_columns_avx2(const Scalar* x, Index stride, Index
         }
         for (Index i = 0; i < nr; i += L) {
             const V m1 = A::load(top1 + i);
-            if constexpr (U == Uncertainty::least_confidence) A::store(top1 + i, A::sub(one, m1));
-            else if constexpr (U == Uncertainty::margin)
-                A::store(top1 + i, A::sub(one, A::sub(m1, A::load(top2 + i))));
-            else A::store(top1 + i, A::div(A::load(top2 + i), m1));
-            if constexpr (Check)
-                bad = A::bit_or(bad, A::bit_or(A::not_le(m1, one),
-                                               A::not_le(A::abs(A::sub(A::load(sums + i), one)), tolerance)));
+            A::store(top1 + i, top_score<row_score(U), A>(m1, A::load(top2 + i)));  // top2 starts at 0
+            // The lowest entry is the block's (`lo`, tested below): zero stands in for it here.
+            if constexpr (Check) bad = A::bit_or(bad, not_distribution<A>(zero, m1, A::load(sums + i), tolerance));
         }
     }
     if (A::any(A::bit_or(bad, A::not_ge(lo, zero)))) ok = false;
     return rows;
 }
 #endif
-
-/// The row kernels' score for U (entropy's logs stay in Eigen's code: the kernels only check).
-constexpr RowScore row_score(Uncertainty u) {
-    return u == Uncertainty::least_confidence ? RowScore::least_confidence
-           : u == Uncertainty::margin         ? RowScore::margin
-           : u == Uncertainty::ratio          ? RowScore::ratio
-                                              : RowScore::none;
-}
 
 /// The columns below which a column-major block goes to short_columns_avx2.
 constexpr Index short_column_limit = 32;
