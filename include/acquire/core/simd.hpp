@@ -11,6 +11,7 @@
 
 #include "acquire/core/types.hpp"
 
+#include <cstdint>
 #include <limits>
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
@@ -30,6 +31,16 @@ inline bool cpu_has_avx2() {
         return __builtin_cpu_supports("avx2") != 0;
     }();
     return yes;
+}
+
+/// Asks for the cache line holding the byte `ahead` bytes past `p`. Kernels that stream rows
+/// and do more than load them (a check's sum and range beside the score) fall behind memory
+/// unless the lines a few rows on are requested early: the out-of-order window fills with the
+/// current rows' arithmetic before it reaches their loads. The address is formed as an integer
+/// and may lie past the data: a prefetch never faults. Inlined: a call inside a kernel's loop
+/// would spill its registers.
+ACQUIRE_AVX2_INLINE void prefetch_ahead(const void* p, std::uintptr_t ahead) {
+    _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<std::uintptr_t>(p) + ahead), _MM_HINT_T0);
 }
 
 /// One 256-bit register of Scalar and the operations the kernels need. max and min are
