@@ -47,6 +47,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace acquire::mpi {
@@ -995,210 +996,6 @@ struct BatchBaldWord {
     std::int64_t near, evaluated, bounded;
 };
 
-/// The per-rank lazy-greedy state of mpi::batch_bald: the single-process step on this rank's
-/// candidates (acquire::batch_bald's heap of bounds, rounds, levels and screening), with the
-/// best screened gain and the refinement's end agreed across ranks.
-template <class Scalar>
-class BatchBaldShard {
-public:
-    struct Bound {
-        double gain;
-        Index i;  ///< local row
-        std::size_t level;
-    };
-
-    BatchBaldShard(const PredictionStack<Scalar>* s, Index n, const std::vector<char>& excluded)
-        : s_(s), n_(n), excluded_(excluded), conditional_(static_cast<std::size_t>(n)),
-          correction_step_(static_cast<std::size_t>(n), -1), correction_value_(static_cast<std::size_t>(n)) {
-        if (n_ > 0) {
-            const Index T = s_->members(), K = s_->cols();
-            parallel_for(n_, 1024, [&](Index i) { conditional_[static_cast<std::size_t>(i)] = conditional(*s_, i, T, K); });
-        }
-    }
-
-    /// E_w H(y | w) of row i of `s`, as acquire::batch_bald computes it (the same bits).
-    static double conditional(const PredictionStack<Scalar>& s, Index i, Index T, Index K) {
-        double h = 0;
-        for (Index t = 0; t < T; ++t)
-            for (Index k = 0; k < K; ++k) {
-                const double p = static_cast<double>(s(t, i, k));
-                if (p > 0) h -= p * std::log(p);
-            }
-        return h / static_cast<double>(T);
-    }
-
-    /// The correction of acquire::batch_bald's `finish`: sum_t z_t (sum_y p_t(y | i) - 1) - E_w H(y_i | w).
-    static double correction(const PredictionStack<Scalar>& s, Index i, const Eigen::VectorXd& z, double cond) {
-        const Index T = s.members(), K = s.cols();
-        Eigen::VectorXd row_sums = Eigen::VectorXd::Constant(T, -1.0);
-        for (Index y = 0; y < K; ++y)
-            for (Index t = 0; t < T; ++t) row_sums[t] += static_cast<double>(s(t, i, y));
-        double c = 0;
-        for (Index t = 0; t < T; ++t) c += z[t] * row_sums[t];
-        return c - cond;
-    }
-
-    /// Screened gains (or bounds, for a grouped table) of local `rows` into terms_.
-    void screened(const std::vector<Index>& rows, const Eigen::MatrixXf& table, const Eigen::VectorXd& mass, bool gains) {
-        terms_.resize(rows.size());
-        if (rows.empty()) return;
-        acquire::detail::batch_bald_terms<float>(*s_, table, mass, rows.data(), static_cast<Index>(rows.size()), terms_.data());
-        for (std::size_t j = 0; j < rows.size(); ++j) {
-            const auto x = static_cast<std::size_t>(rows[j]);
-            if (correction_step_[x] != step_) {
-                correction_step_[x] = step_;
-                correction_value_[x] = correction(*s_, rows[j], *z_, conditional_[x]);
-            }
-            terms_[j] += correction_value_[x];
-        }
-        if (gains)
-            for (double& t : terms_)
-                if (std::isnan(t)) t = -std::numeric_limits<double>::infinity();
-    }
-
-    /// Starts step `step` on the replicated joint: every candidate evaluated (first step, or no
-    /// lazy greedy), or the heap readied with last step's gains (exact) or the coarsest bounds.
-    void start(Index step, bool lazy, bool exact, const acquire::detail::BatchBaldJoint& joint,
-               const Eigen::MatrixXf& table_float, const Eigen::VectorXd& z) {
-        step_ = step;
-        z_ = &z;
-        table_float_ = &table_float;
-        mass_ = &joint.mass;
-        C_ = joint.table.rows();
-        evaluated_ = bounded_ = 0;
-        best_ = -std::numeric_limits<double>::infinity();
-        fresh_.clear();
-        levels_.clear();
-        if (step == 0 || !lazy) {
-            rows_.clear();
-            for (Index i = 0; i < n_; ++i)
-                if (!excluded_[static_cast<std::size_t>(i)]) rows_.push_back(i);
-            screened(rows_, table_float, joint.mass, true);
-            evaluated_ = static_cast<Index>(rows_.size());
-            for (std::size_t j = 0; j < rows_.size(); ++j) {
-                best_ = std::max(best_, terms_[j]);
-                fresh_.push_back({terms_[j], rows_[j], 0});
-            }
-            return;
-        }
-        levels_ = acquire::detail::batch_bald_levels(joint.table, table_float, joint.mass);
-        for (Bound& e : heap_) {
-            if (!exact) e.gain = std::numeric_limits<double>::infinity();
-            e.level = 0;
-        }
-        if (!exact && !levels_.empty() && !heap_.empty()) {
-            std::sort(heap_.begin(), heap_.end(), [](const Bound& x, const Bound& y) { return x.i < y.i; });
-            rows_.clear();
-            for (const Bound& e : heap_) rows_.push_back(e.i);
-            screened(rows_, levels_[0].table, levels_[0].mass, false);
-            bounded_ += static_cast<Index>(rows_.size());
-            for (std::size_t j = 0; j < heap_.size(); ++j) heap_[j] = {std::min(heap_[j].gain, terms_[j]), heap_[j].i, 1};
-        }
-        std::make_heap(heap_.begin(), heap_.end(), lower);
-    }
-
-    /// Whether a bound on this rank can still beat the best screened gain known (see round()).
-    bool pending(bool any_known, double known) const {
-        return !heap_.empty() && (!(any_known || !fresh_.empty()) || heap_.front().gain >= threshold(std::max(known, best_)));
-    }
-
-    /// One round of acquire::batch_bald's refinement on this rank: pops bounds while they can
-    /// beat the best screened gain known (`known`: the ranks' best after the last round, if any
-    /// rank has evaluated one), at most C table rows' worth, and refines them one level.
-    void round(bool any_known, double known) {
-        round_.clear();
-        Index spent = 0;
-        const bool have = any_known || !fresh_.empty();
-        const double best = std::max(known, best_);
-        const auto cost = [&](const Bound& e) { return e.level < levels_.size() ? levels_[e.level].table.rows() : C_; };
-        while (!heap_.empty() && (round_.empty() || spent < C_) && (!have || heap_.front().gain >= threshold(best))) {
-            round_.push_back(heap_.front());
-            spent += cost(heap_.front());
-            std::pop_heap(heap_.begin(), heap_.end(), lower);
-            heap_.pop_back();
-        }
-        if (round_.empty()) return;
-        std::sort(round_.begin(), round_.end(), [](const Bound& x, const Bound& y) { return x.i < y.i; });
-        for (std::size_t level = 0; level <= levels_.size(); ++level) {
-            rows_.clear();
-            for (const Bound& e : round_)
-                if (e.level == level) rows_.push_back(e.i);
-            if (rows_.empty()) continue;
-            if (level < levels_.size()) {
-                screened(rows_, levels_[level].table, levels_[level].mass, false);
-                bounded_ += static_cast<Index>(rows_.size());
-                std::size_t j = 0;
-                for (const Bound& e : round_)
-                    if (e.level == level) {
-                        heap_.push_back({std::min(e.gain, terms_[j++]), e.i, level + 1});
-                        std::push_heap(heap_.begin(), heap_.end(), lower);
-                    }
-            } else {
-                screened(rows_, *table_float_, *mass_, true);
-                evaluated_ += static_cast<Index>(rows_.size());
-                for (std::size_t j = 0; j < rows_.size(); ++j) {
-                    best_ = std::max(best_, terms_[j]);
-                    fresh_.push_back({terms_[j], rows_[j], 0});
-                }
-            }
-        }
-    }
-
-    /// This rank's freshly evaluated candidates within the screening slack of `best` (the
-    /// ranks' best screened gain), ascending.
-    std::vector<Index> near(double best) {
-        std::sort(fresh_.begin(), fresh_.end(), [](const Bound& x, const Bound& y) { return x.i < y.i; });
-        near_at_.clear();
-        std::vector<Index> out;
-        for (std::size_t j = 0; j < fresh_.size(); ++j)
-            if (fresh_[j].gain >= threshold(best)) out.push_back(fresh_[j].i), near_at_.push_back(j);
-        return out;
-    }
-
-    /// Ends the step: the near candidates' gains become their precise ones (`precise`, in the
-    /// order near() gave), and the fresh gains but the pick's (`pick`: local row, or -1) join
-    /// the heap as next step's bounds.
-    void finish(const double* precise, Index pick, bool lazy) {
-        for (std::size_t j = 0; j < near_at_.size(); ++j) fresh_[near_at_[j]].gain = precise[j];
-        if (pick >= 0) excluded_[static_cast<std::size_t>(pick)] = 1;
-        if (!lazy) return;
-        if (step_ == 0) heap_.clear();
-        for (const Bound& f : fresh_)
-            if (f.i != pick) heap_.push_back(f);
-        std::make_heap(heap_.begin(), heap_.end(), lower);
-    }
-
-    double best() const { return best_; }
-    bool any_fresh() const { return !fresh_.empty(); }
-    bool any_bound() const { return !heap_.empty(); }
-    double top() const { return heap_.empty() ? -std::numeric_limits<double>::infinity() : heap_.front().gain; }
-    Index evaluated() const { return evaluated_; }
-    Index bounded() const { return bounded_; }
-
-    /// acquire::batch_bald's screening slack below the best screened gain.
-    static double threshold(double best) { return std::isfinite(best) ? best - 1e-4 * (1 + std::abs(best)) : best; }
-
-private:
-    static bool lower(const Bound& x, const Bound& y) { return x.gain < y.gain || (x.gain == y.gain && x.i > y.i); }
-
-    const PredictionStack<Scalar>* s_;
-    Index n_;
-    std::vector<char> excluded_;
-    std::vector<double> conditional_;
-    std::vector<Index> correction_step_;
-    std::vector<double> correction_value_;
-    Index step_ = 0, C_ = 1, evaluated_ = 0, bounded_ = 0;
-    const Eigen::VectorXd* z_ = nullptr;
-    const Eigen::MatrixXf* table_float_ = nullptr;
-    const Eigen::VectorXd* mass_ = nullptr;
-    double best_ = 0;
-    std::vector<acquire::detail::BatchBaldGroups> levels_;
-    std::vector<Bound> heap_, fresh_, round_;
-    std::vector<Index> rows_;
-    std::vector<std::size_t> near_at_;
-    std::vector<double> terms_;
-};
-
 }  // namespace detail
 
 /// acquire::batch_bald over a prediction stack sharded across the ranks of `comm` (`shard`:
@@ -1209,9 +1006,10 @@ private:
 /// batch_bald's (stats' counts summed over ranks).
 ///
 /// Every rank holds the joint table (C x T: the exact configurations, then the drawn ones) and
-/// runs batch_bald's own step on its own candidates: the float screening, the lazy greedy's
-/// heap of bounds from grouped configurations (detail::batch_bald_levels, computed on every
-/// rank from the same table) and last step's gains while exact. Per pick:
+/// runs batch_bald's own step (acquire::detail::BatchBaldStep) on its own candidates: the float
+/// screening, the lazy greedy's heap of bounds from grouped configurations
+/// (detail::batch_bald_levels, computed on every rank from the same table) and last step's gains
+/// while exact. Per pick:
 ///  1. The best screened gain, agreed. The first pick (and every pick without lazy greedy)
 ///     screens every candidate on its rank; one all-reduce (max) of 32 bytes (the rank's best
 ///     screened gain, its top bound, whether it has bounds and evaluations) gives every rank
@@ -1305,7 +1103,9 @@ Selection batch_bald(MPI_Comm comm, const PredictionStack<Scalar>* shard, Index 
     std::vector<char> excluded(static_cast<std::size_t>(n), 0);
     for (Index g : options.labeled)
         if (at.mine(g)) excluded[static_cast<std::size_t>(g - at.offset)] = 1;
-    detail::BatchBaldShard<Scalar> local(shard, n, excluded);
+    // batch_bald's own lazy-greedy step, on this rank's rows.
+    using Step = acquire::detail::BatchBaldStep<Scalar>;
+    Step local(shard, n, std::move(excluded));
 
     // The picks' rows ([pick][T][K]) on every rank: the joint table is extended or drawn from them.
     std::vector<Scalar> picked(static_cast<std::size_t>(b * T * K));
@@ -1314,10 +1114,9 @@ Selection batch_bald(MPI_Comm comm, const PredictionStack<Scalar>* shard, Index 
     bool exact = true;
     double picked_conditional = 0;
     Rng rng(options.seed);
-    Eigen::MatrixXf table_float;
-    Eigen::VectorXd z;
     const std::size_t row_scalars = static_cast<std::size_t>(T * K);
     std::vector<int> counts(static_cast<std::size_t>(at.ranks)), displs(counts.size());
+    Eigen::VectorXd row_sums(T);
     MPI_Datatype record;
     detail::call(MPI_Type_contiguous(static_cast<int>(row_scalars * sizeof(Scalar)), MPI_BYTE, &record), "MPI_Type_contiguous");
     detail::call(MPI_Type_commit(&record), "MPI_Type_commit");
@@ -1327,9 +1126,7 @@ Selection batch_bald(MPI_Comm comm, const PredictionStack<Scalar>* shard, Index 
     } free_record{&record};
 
     for (Index step = 0; step < b; ++step) {
-        z = joint.table.transpose() * (joint.mass.array() * joint.log_p.array()).matrix() * -1.0;
-        table_float = joint.table.cast<float>();
-        local.start(step, options.lazy, exact, joint, table_float, z);
+        local.start(step, options.lazy, exact, joint);
         // 1. Rounds until no rank holds a bound that can beat the global best screened gain.
         double best = -std::numeric_limits<double>::infinity();
         bool any_fresh = false;
@@ -1344,10 +1141,10 @@ Selection batch_bald(MPI_Comm comm, const PredictionStack<Scalar>* shard, Index 
             detail::allreduce(in, out, 4, MPI_DOUBLE, MPI_MAX, comm, sizeof in);
             best = out[0];
             any_fresh = out[3] > 0;
-            if (!(out[2] > 0) || (any_fresh && out[1] < detail::BatchBaldShard<Scalar>::threshold(best))) break;
+            if (!(out[2] > 0) || (any_fresh && out[1] < Step::threshold(best))) break;
         }
         // 2. The shortlist, in ascending global row, with its rows, on every rank.
-        const std::vector<Index> near = local.near(best);
+        const std::vector<Index>& near = local.near(best);
         const auto words = detail::all_of(comm, at.ranks,
                                           detail::BatchBaldWord{static_cast<std::int64_t>(near.size()), static_cast<std::int64_t>(local.evaluated()),
                                                                 static_cast<std::int64_t>(local.bounded())});
@@ -1385,14 +1182,11 @@ Selection batch_bald(MPI_Comm comm, const PredictionStack<Scalar>* shard, Index 
         acquire::detail::batch_bald_terms<double>(list, joint.table, joint.mass, all.data(), m, precise.data());
         for (Index j = 0; j < m; ++j) {
             auto& g = precise[static_cast<std::size_t>(j)];
-            cond[static_cast<std::size_t>(j)] = detail::BatchBaldShard<Scalar>::conditional(list, j, T, K);
-            g += detail::BatchBaldShard<Scalar>::correction(list, j, z, cond[static_cast<std::size_t>(j)]);
+            cond[static_cast<std::size_t>(j)] = Step::conditional(list, j, T, K);
+            g += Step::correction(list, j, local.z(), cond[static_cast<std::size_t>(j)], row_sums);
             if (std::isnan(g)) g = -std::numeric_limits<double>::infinity();
         }
-        const double best_precise = *std::max_element(precise.begin(), precise.end());
-        const double floor = std::isfinite(best_precise) ? best_precise - 1e-12 * (1 + std::abs(best_precise)) : best_precise;
-        Index at_pick = 0;
-        while (!(precise[static_cast<std::size_t>(at_pick)] >= floor)) ++at_pick;
+        const auto at_pick = static_cast<Index>(Step::pick(precise));
         const Index pick = near_rows[static_cast<std::size_t>(at_pick)];
         const double pick_gain = precise[static_cast<std::size_t>(at_pick)];
         local.finish(precise.data() + displs[static_cast<std::size_t>(at.rank)], at.mine(pick) ? pick - at.offset : -1,

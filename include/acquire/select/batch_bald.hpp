@@ -37,11 +37,11 @@
 // the rows of W (configurations that make the same members likely give close r), nested
 // levels of about max(16, T) groups, then twice as many, and so on (a finer level costs more
 // per candidate and prunes more; doubling measured best: N = 1e5 in 2.5 s against 4.2 s
-// quadrupling). A step keeps a max-heap
-// of bounds and refines the top in rounds: a candidate's bound from the next level, and past
-// the finest level its screened gain, until no bound can beat the best screened gain. While
-// the joint is exact, last step's gains are bounds too (the joint mutual information is
-// submodular: a gain never grows as picks are added). Every bound holds for the step's own
+// quadrupling). A step (detail::BatchBaldStep, which mpi::batch_bald runs on each rank's rows)
+// keeps a max-heap of bounds and refines the top in rounds: a candidate's bound from the next
+// level, and past the finest level its screened gain, until no bound can beat the best screened
+// gain. While the joint is exact, last step's gains are bounds too (the joint mutual information
+// is submodular: a gain never grows as picks are added). Every bound holds for the step's own
 // estimator, exact or sampled, so the picks are exactly those of evaluating every candidate,
 // for a few exact evaluations per pick.
 #pragma once
@@ -57,6 +57,7 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace acquire {
@@ -419,6 +420,273 @@ BatchBaldJoint batch_bald_sample(const PredictionStack<Scalar>& s, const std::ve
     return joint;
 }
 
+/// The lazy-greedy step of BatchBALD over one set of candidate rows: batch_bald's whole pool,
+/// or one rank's shard in mpi::batch_bald (where the best screened gain found so far is agreed
+/// across ranks between rounds: `any_known` / `known` below; a single process passes false and
+/// -inf). One object lives for the whole batch, since last step's gains bound this step's. Per
+/// pick:
+///   start();  while (pending()) round();  near(best);  [the near rows' gains in double];  finish().
+/// start() screens every candidate (first step, or no lazy greedy) or readies the max-heap of
+/// bounds: last step's gains while the joint is exact (submodularity), else +inf, refined at
+/// once to the coarsest level of groups at a sampled step (drawn configurations are a new
+/// estimator: no bound carries over). round() pops the top bounds, at most C table rows' worth,
+/// and refines each by one level: from level l to the bound from groups levels[l], past the
+/// finest level to its screened gain. Rounds of a fixed cost in table rows (never
+/// thread-dependent) give the same picks on any thread count; a bound within the screening slack
+/// of the best screened gain is still refined, so neither rounding nor screening can hide a
+/// winner. Every bound holds for the step's own estimator, exact or sampled: the candidates left
+/// in the heap cannot win, and near() lists every one that can.
+///
+/// Candidates are rows 0..n-1 of `s`; `excluded` (n entries) marks those never to evaluate (the
+/// labeled rows; each pick is added by finish()). `s` may be null when n = 0 (a rank holding no
+/// row). A NaN gain (only with the value checks off) becomes -inf so the heap order stays
+/// strict; a NaN bound stays NaN, and min() then keeps the bound the candidate had.
+template <class Scalar>
+class BatchBaldStep {
+public:
+    /// A candidate's bound on (or, fresh, its screened) gain. `level` says how the bound was
+    /// made this step: 0 carried over (last step's gain or bound, or +inf), l >= 1 from the
+    /// groups levels[l - 1].
+    struct Bound {
+        double gain;
+        Index i;
+        std::size_t level;
+    };
+
+    BatchBaldStep(const PredictionStack<Scalar>* s, Index n, std::vector<char> excluded)
+        : s_(s), n_(n), excluded_(std::move(excluded)), conditional_(static_cast<std::size_t>(n)),
+          correction_step_(static_cast<std::size_t>(n), -1), correction_value_(static_cast<std::size_t>(n)) {
+        if (n_ > 0) {
+            const Index T = s_->members(), K = s_->cols();
+            parallel_for(n_, 1024, [&](Index i) { conditional_[static_cast<std::size_t>(i)] = conditional(*s_, i, T, K); });
+        }
+    }
+
+    /// E_w H(y | w) of row i of `s`: (1/T) sum_t H(P_t(x_i)), in double.
+    static double conditional(const PredictionStack<Scalar>& s, Index i, Index T, Index K) {
+        double h = 0;
+        for (Index t = 0; t < T; ++t)
+            for (Index k = 0; k < K; ++k) {
+                const double p = static_cast<double>(s(t, i, k));
+                if (p > 0) h -= p * std::log(p);
+            }
+        return h / static_cast<double>(T);
+    }
+
+    /// What turns row i's joint term sum_c u_c h(r_c) into its gain: H(y_picked, y_x) - H0 =
+    /// sum_c u_c h(r_c) + sum_c v_c (sum_y r_cy - 1), v_c = -u_c ln p(c), so the gain adds
+    ///   sum_t z_t (sum_y p_t(y | x_i) - 1) - E_w H(y_i | w),   z_t = sum_c v_c W(c, t).
+    /// The first term is 0 for rows summing to 1; kept so that rows off by the checks' tolerance
+    /// (or float rounding) give the plain formula's value. It is linear in r, so the groups'
+    /// bounds carry it unchanged. `row_sums` is scratch of T doubles: the T row sums side by
+    /// side, T independent chains of additions, not one.
+    static double correction(const PredictionStack<Scalar>& s, Index i, const Eigen::VectorXd& z, double cond,
+                             Eigen::VectorXd& row_sums) {
+        const Index T = s.members(), K = s.cols();
+        row_sums.setConstant(T, -1.0);
+        for (Index y = 0; y < K; ++y)
+            for (Index t = 0; t < T; ++t) row_sums[t] += static_cast<double>(s(t, i, y));
+        double c = 0;
+        for (Index t = 0; t < T; ++t) c += z[t] * row_sums[t];
+        return c - cond;
+    }
+
+    /// The screening slack: a screened gain below threshold(best) cannot win. Screened gains are
+    /// within about 1e-6 of the precise ones (r, h in [0, 1] and [0, ln K], float rounding,
+    /// double sums; the tests measure it); the slack 1e-4 (1 + |best|) is far above that, so
+    /// every candidate that can win in double is re-evaluated in double, and the pick (with its
+    /// objective) is exactly the all-double greedy pick. Bounds from groups err as little, so a
+    /// bound below it is below the best's precise gain too.
+    static double threshold(double best) { return std::isfinite(best) ? best - 1e-4 * (1 + std::abs(best)) : best; }
+
+    /// Precise gains within 1e-12 (relative) of the best are ties, won by the lowest index:
+    /// copies of a sample have equal gains, whichever rounding the blocked product gave each.
+    static double tie_floor(double best) { return std::isfinite(best) ? best - 1e-12 * (1 + std::abs(best)) : best; }
+
+    /// The position of the pick among the near rows' precise gains (NaN already -inf, in
+    /// ascending row order): the first within tie_floor of the largest.
+    static std::size_t pick(const std::vector<double>& precise) {
+        const double floor = tie_floor(*std::max_element(precise.begin(), precise.end()));
+        std::size_t j = 0;
+        while (!(precise[j] >= floor)) ++j;
+        return j;
+    }
+
+    /// Starts step `step` on `joint` (kept by pointer until finish()): every candidate screened
+    /// (first step, or no lazy greedy), or the heap readied with last step's gains (exact) or
+    /// the coarsest bounds (sampled).
+    void start(Index step, bool lazy, bool exact, const BatchBaldJoint& joint) {
+        step_ = step;
+        joint_ = &joint;
+        z_ = joint.table.transpose() * (joint.mass.array() * joint.log_p.array()).matrix() * -1.0;
+        table_float_ = joint.table.cast<float>();
+        evaluated_ = bounded_ = 0;
+        best_ = -std::numeric_limits<double>::infinity();
+        fresh_.clear();
+        levels_.clear();
+        if (step == 0 || !lazy) {
+            rows_.clear();
+            for (Index i = 0; i < n_; ++i)
+                if (!excluded_[static_cast<std::size_t>(i)]) rows_.push_back(i);
+            evaluate(rows_, table_float_, joint.mass, true);
+            evaluated_ = static_cast<Index>(rows_.size());
+            for (std::size_t j = 0; j < rows_.size(); ++j) {
+                best_ = std::max(best_, terms_[j]);
+                fresh_.push_back({terms_[j], rows_[j], 0});
+            }
+            return;
+        }
+        levels_ = batch_bald_levels(joint.table, table_float_, joint.mass);
+        for (Bound& e : heap_) {
+            if (!exact) e.gain = std::numeric_limits<double>::infinity();
+            e.level = 0;
+        }
+        if (!exact && !levels_.empty() && !heap_.empty()) {
+            // No bound yet: every candidate needs the coarsest one, in one call, in row order
+            // (the stack is read front to back).
+            std::sort(heap_.begin(), heap_.end(), [](const Bound& x, const Bound& y) { return x.i < y.i; });
+            rows_.clear();
+            for (const Bound& e : heap_) rows_.push_back(e.i);
+            evaluate(rows_, levels_[0].table, levels_[0].mass, false);
+            bounded_ += static_cast<Index>(rows_.size());
+            for (std::size_t j = 0; j < heap_.size(); ++j) heap_[j] = {std::min(heap_[j].gain, terms_[j]), heap_[j].i, 1};
+        }
+        std::make_heap(heap_.begin(), heap_.end(), lower);
+    }
+
+    /// Whether a bound here can still beat the best screened gain known: the larger of `known`
+    /// (valid if `any_known`: another rank's best) and this object's own.
+    bool pending(bool any_known, double known) const {
+        return !heap_.empty() && (!(any_known || !fresh_.empty()) || heap_.front().gain >= threshold(std::max(known, best_)));
+    }
+
+    /// One round of refinement: pops the top bounds while they can beat the best screened gain
+    /// known (see pending()), at most C table rows' worth, and refines each by one level.
+    void round(bool any_known, double known) {
+        round_.clear();
+        Index spent = 0;
+        const bool have = any_known || !fresh_.empty();
+        const double best = std::max(known, best_);
+        const Index C = joint_->table.rows();
+        const auto cost = [&](const Bound& e) { return e.level < levels_.size() ? levels_[e.level].table.rows() : C; };
+        while (!heap_.empty() && (round_.empty() || spent < C) && (!have || heap_.front().gain >= threshold(best))) {
+            round_.push_back(heap_.front());
+            spent += cost(heap_.front());
+            std::pop_heap(heap_.begin(), heap_.end(), lower);
+            heap_.pop_back();
+        }
+        if (round_.empty()) return;
+        // In row order: nearby rows of the stack are read together.
+        std::sort(round_.begin(), round_.end(), [](const Bound& x, const Bound& y) { return x.i < y.i; });
+        for (std::size_t level = 0; level <= levels_.size(); ++level) {
+            rows_.clear();
+            for (const Bound& e : round_)
+                if (e.level == level) rows_.push_back(e.i);
+            if (rows_.empty()) continue;
+            if (level < levels_.size()) {
+                evaluate(rows_, levels_[level].table, levels_[level].mass, false);
+                bounded_ += static_cast<Index>(rows_.size());
+                std::size_t j = 0;
+                for (const Bound& e : round_)
+                    if (e.level == level) {
+                        heap_.push_back({std::min(e.gain, terms_[j++]), e.i, level + 1});
+                        std::push_heap(heap_.begin(), heap_.end(), lower);
+                    }
+            } else {
+                evaluate(rows_, table_float_, joint_->mass, true);
+                evaluated_ += static_cast<Index>(rows_.size());
+                for (std::size_t j = 0; j < rows_.size(); ++j) {
+                    best_ = std::max(best_, terms_[j]);
+                    fresh_.push_back({terms_[j], rows_[j], 0});
+                }
+            }
+        }
+    }
+
+    /// The screened candidates within the screening slack of `best` (the best screened gain, of
+    /// every rank), ascending: the rows to decide in double.
+    const std::vector<Index>& near(double best) {
+        std::sort(fresh_.begin(), fresh_.end(), [](const Bound& x, const Bound& y) { return x.i < y.i; });
+        near_.clear();
+        near_at_.clear();
+        for (std::size_t j = 0; j < fresh_.size(); ++j)
+            if (fresh_[j].gain >= threshold(best)) near_.push_back(fresh_[j].i), near_at_.push_back(j);
+        return near_;
+    }
+
+    /// The precise (all double) gains of `rows`, NaN as -inf: one batch_bald_terms call, in the
+    /// order given.
+    const std::vector<double>& precise(const std::vector<Index>& rows) {
+        evaluate(rows, joint_->table, joint_->mass, true);
+        return terms_;
+    }
+
+    /// Ends the step: the near candidates' gains become their precise ones (`gains`, in the
+    /// order near() gave), and the fresh gains but the pick's (`picked`: a row here, or -1) join
+    /// the heap as next step's bounds.
+    void finish(const double* gains, Index picked, bool lazy) {
+        for (std::size_t j = 0; j < near_at_.size(); ++j) fresh_[near_at_[j]].gain = gains[j];
+        if (picked >= 0) excluded_[static_cast<std::size_t>(picked)] = 1;
+        if (!lazy) return;
+        if (step_ == 0) heap_.clear();
+        for (const Bound& f : fresh_)
+            if (f.i != picked) heap_.push_back(f);
+        std::make_heap(heap_.begin(), heap_.end(), lower);
+    }
+
+    double best() const { return best_; }  ///< the best screened gain of this step here
+    bool any_fresh() const { return !fresh_.empty(); }
+    bool any_bound() const { return !heap_.empty(); }
+    double top() const { return heap_.empty() ? -std::numeric_limits<double>::infinity() : heap_.front().gain; }
+    Index evaluated() const { return evaluated_; }  ///< screened gains computed this step
+    Index bounded() const { return bounded_; }      ///< bounds from groups computed this step
+    double conditional(Index i) const { return conditional_[static_cast<std::size_t>(i)]; }  ///< E_w H(y_i | w)
+    const Eigen::VectorXd& z() const { return z_; }  ///< this step's z (see correction())
+
+private:
+    /// The heap order: by gain, ties to the lowest row on top.
+    static bool lower(const Bound& x, const Bound& y) { return x.gain < y.gain || (x.gain == y.gain && x.i > y.i); }
+
+    /// Gains (`gains`: NaN -> -inf), or bounds from a grouped table, of `rows` into terms_: the
+    /// joint terms on (table, mass) in Work (float screens, double decides) plus each row's
+    /// correction, computed once per row and step (every level of bounds reuses it).
+    template <class Work>
+    void evaluate(const std::vector<Index>& rows, const Matrix<Work>& table, const Eigen::VectorXd& mass, bool gains) {
+        terms_.resize(rows.size());
+        if (rows.empty()) return;
+        batch_bald_terms<Work>(*s_, table, mass, rows.data(), static_cast<Index>(rows.size()), terms_.data());
+        for (std::size_t j = 0; j < rows.size(); ++j) {
+            const auto x = static_cast<std::size_t>(rows[j]);
+            if (correction_step_[x] != step_) {
+                correction_step_[x] = step_;
+                correction_value_[x] = correction(*s_, rows[j], z_, conditional_[x], row_sums_);
+            }
+            terms_[j] += correction_value_[x];
+        }
+        if (gains)
+            for (double& t : terms_)
+                if (std::isnan(t)) t = -std::numeric_limits<double>::infinity();
+    }
+
+    const PredictionStack<Scalar>* s_;
+    Index n_;
+    std::vector<char> excluded_;
+    std::vector<double> conditional_;
+    std::vector<Index> correction_step_;  ///< the step correction_value_ was computed for
+    std::vector<double> correction_value_;
+    Eigen::VectorXd row_sums_;
+    Index step_ = 0, evaluated_ = 0, bounded_ = 0;
+    const BatchBaldJoint* joint_ = nullptr;
+    Eigen::VectorXd z_;  ///< z_t = -sum_c u_c ln p(c) W(c, t), see correction()
+    Eigen::MatrixXf table_float_;  ///< W in float, to screen
+    double best_ = -std::numeric_limits<double>::infinity();
+    std::vector<BatchBaldGroups> levels_;
+    std::vector<Bound> heap_, fresh_, round_;
+    std::vector<Index> rows_, near_;
+    std::vector<std::size_t> near_at_;
+    std::vector<double> terms_;
+};
+
 }  // namespace detail
 
 /// BatchBALD: b indices in pick order, greedy on the joint mutual information (see the top of
@@ -455,211 +723,35 @@ Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldO
     detail::check_stack(fn, s, options.checks);
     if (stats) *stats = BatchBaldStats{};
 
-    // E_w H(y | w) per sample, in double.
-    std::vector<double> conditional(static_cast<std::size_t>(N));
-    detail::parallel_for(N, 1024, [&](Index i) {
-        double h = 0;
-        for (Index t = 0; t < T; ++t)
-            for (Index k = 0; k < K; ++k) {
-                const double p = static_cast<double>(s(t, i, k));
-                if (p > 0) h -= p * std::log(p);
-            }
-        conditional[static_cast<std::size_t>(i)] = h / static_cast<double>(T);
-    });
-    const auto cond = [&](Index i) { return conditional[static_cast<std::size_t>(i)]; };
-
     Selection result;
     detail::BatchBaldJoint joint = detail::batch_bald_start(T);
     bool exact = true;
     double picked_conditional = 0;
     Rng rng(options.seed);
-
-    // Lazy greedy: a max-heap of (bound, index), ties to the lowest index. A NaN gain (only
-    // with the value checks off) becomes -inf so the heap order stays strict. `level` says how
-    // the bound was made this step: 0 carried over (last step's gain or bound, or +inf), l >= 1
-    // from the groups levels[l - 1].
-    struct Bound {
-        double gain;
-        Index i;
-        std::size_t level;
-    };
-    const auto lower = [](const Bound& x, const Bound& y) { return x.gain < y.gain || (x.gain == y.gain && x.i > y.i); };
-    // Gains within 1e-12 (relative) of the best are ties, won by the lowest index: copies of a
-    // sample have equal gains, whichever rounding the blocked product gave each of them.
-    const auto tie_floor = [](double best) { return std::isfinite(best) ? best - 1e-12 * (1 + std::abs(best)) : best; };
-    std::vector<Bound> heap, fresh, round;
-    std::vector<Index> candidates, near, rows;
-    std::vector<double> terms;
-    std::vector<detail::BatchBaldGroups> levels;
-    Eigen::MatrixXf table_float;
-    Eigen::VectorXd z;  // z_t = -sum_c u_c ln p(c) W(c, t): weights of the rows' sums, see below
-    // Joint terms of `rows` on a table into `terms`, made gains (or bounds on them, for a
-    // grouped table): screened (r and h in float: twice the GEMM rate and four times the log
-    // rate of double) or precise (all in double).
-    std::vector<Index> correction_step(static_cast<std::size_t>(N), -1);
-    std::vector<double> correction_value(static_cast<std::size_t>(N));
-    Index current_step = 0;
-    Eigen::VectorXd row_sums(T);
-    const auto finish = [&](const std::vector<Index>& rows_) {
-        for (std::size_t j = 0; j < rows_.size(); ++j) {
-            // H(y_picked, y_x) - H0 = sum_c u_c h(r_c) + sum_c v_c (sum_y r_cy - 1), v_c = -u_c ln p(c).
-            // The second term is 0 for rows summing to 1; kept so that rows off by the checks'
-            // tolerance (or float rounding) give the plain formula's value. It is linear in r,
-            // so the groups' bounds carry it unchanged.
-            // Computed once per candidate and step: every level of bounds reuses it.
-            const auto x = static_cast<std::size_t>(rows_[j]);
-            if (correction_step[x] != current_step) {
-                // The T row sums side by side: T independent chains of additions, not one.
-                row_sums.setConstant(-1);
-                for (Index y = 0; y < K; ++y)
-                    for (Index t = 0; t < T; ++t) row_sums[t] += static_cast<double>(s(t, rows_[j], y));
-                double correction = 0;
-                for (Index t = 0; t < T; ++t) correction += z[t] * row_sums[t];
-                correction_step[x] = current_step;
-                correction_value[x] = correction - cond(rows_[j]);
-            }
-            terms[j] += correction_value[x];
-        }
-    };
-    const auto evaluate = [&](const std::vector<Index>& rows_, bool precise) {
-        terms.resize(rows_.size());
-        const Index n = static_cast<Index>(rows_.size());
-        if (precise)
-            detail::batch_bald_terms<double>(s, joint.table, joint.mass, rows_.data(), n, terms.data());
-        else
-            detail::batch_bald_terms<float>(s, table_float, joint.mass, rows_.data(), n, terms.data());
-        finish(rows_);
-        for (double& t : terms)
-            if (std::isnan(t)) t = -std::numeric_limits<double>::infinity();
-    };
-    const auto bound = [&](const std::vector<Index>& rows_, const detail::BatchBaldGroups& groups) {
-        terms.resize(rows_.size());
-        detail::batch_bald_terms<float>(s, groups.table, groups.mass, rows_.data(), static_cast<Index>(rows_.size()),
-                                        terms.data());
-        finish(rows_);  // a NaN bound stays NaN: min() below then keeps the bound it had
-    };
-    // Screened gains are within about 1e-6 of the precise ones (r, h in [0, 1] and [0, ln K],
-    // float rounding, double sums; the tests measure it); `screen_slack` is far above that, so
-    // every candidate that can win in double is re-evaluated in double, and the pick (with its
-    // objective) is exactly the all-double greedy pick. Bounds from groups err as little, so a
-    // bound below best - slack is below the best's precise gain too.
-    const auto screen_slack = [](double best) { return std::isfinite(best) ? 1e-4 * (1 + std::abs(best)) : 0.0; };
+    // The whole pool is the one set of candidates: no other best screened gain to know of.
+    detail::BatchBaldStep<Scalar> greedy(&s, N, std::move(excluded));
+    const double none = -std::numeric_limits<double>::infinity();
 
     for (Index step = 0; step < b; ++step) {
-        current_step = step;
-        z = joint.table.transpose() * (joint.mass.array() * joint.log_p.array()).matrix() * -1.0;
-        table_float = joint.table.cast<float>();
-        Index evaluated = 0, bounded = 0;
-        double best = -std::numeric_limits<double>::infinity();
-        fresh.clear();
-        if (step == 0 || !options.lazy) {
-            candidates.clear();
-            for (Index i = 0; i < N; ++i)
-                if (!excluded[static_cast<std::size_t>(i)]) candidates.push_back(i);
-            evaluate(candidates, false);
-            evaluated = static_cast<Index>(candidates.size());
-            for (std::size_t j = 0; j < candidates.size(); ++j) {
-                best = std::max(best, terms[j]);
-                fresh.push_back({terms[j], candidates[j], 0});
-            }
-        } else {
-            // Last step's gains and bounds still bound this step's gains while the joint is
-            // exact (submodularity); drawn configurations are a new estimator, so a sampled step
-            // starts from no bound. Bounds from groups hold for this step's estimator, exact or
-            // sampled: both regimes pick what evaluating every candidate picks.
-            levels = detail::batch_bald_levels(joint.table, table_float, joint.mass);
-            for (Bound& e : heap) {
-                if (!exact) e.gain = std::numeric_limits<double>::infinity();
-                e.level = 0;
-            }
-            if (!exact && !levels.empty()) {
-                // No bound yet: every candidate needs the coarsest one, in one call.
-                // In index order: the stack is read front to back.
-                std::sort(heap.begin(), heap.end(), [](const Bound& x, const Bound& y) { return x.i < y.i; });
-                rows.clear();
-                for (const Bound& e : heap) rows.push_back(e.i);
-                bound(rows, levels[0]);
-                bounded += static_cast<Index>(rows.size());
-                for (std::size_t j = 0; j < heap.size(); ++j) heap[j] = {std::min(heap[j].gain, terms[j]), heap[j].i, 1};
-            }
-            std::make_heap(heap.begin(), heap.end(), lower);
-            const Index C = joint.table.rows();
-            // Rounds of a fixed cost in table rows (never thread-dependent): the picks are the
-            // same on any thread count. A bound within the screening slack of the best fresh
-            // gain is still refined, so neither rounding nor screening can hide a winner.
-            const Index round_rows = C;
-            const auto cost = [&](const Bound& e) {
-                return e.level < levels.size() ? levels[e.level].table.rows() : C;
-            };
-            while (!heap.empty()) {
-                round.clear();
-                Index spent = 0;
-                while (!heap.empty() && (round.empty() || spent < round_rows) &&
-                       (fresh.empty() || heap.front().gain >= best - screen_slack(best))) {
-                    round.push_back(heap.front());
-                    spent += cost(heap.front());
-                    std::pop_heap(heap.begin(), heap.end(), lower);
-                    heap.pop_back();
-                }
-                if (round.empty()) break;
-                // In index order: nearby rows of the stack are read together.
-                std::sort(round.begin(), round.end(), [](const Bound& x, const Bound& y) { return x.i < y.i; });
-                for (std::size_t level = 0; level <= levels.size(); ++level) {
-                    rows.clear();
-                    for (const Bound& e : round)
-                        if (e.level == level) rows.push_back(e.i);
-                    if (rows.empty()) continue;
-                    if (level < levels.size()) {
-                        bound(rows, levels[level]);
-                        bounded += static_cast<Index>(rows.size());
-                        std::size_t j = 0;
-                        for (const Bound& e : round)
-                            if (e.level == level) {
-                                heap.push_back({std::min(e.gain, terms[j++]), e.i, level + 1});
-                                std::push_heap(heap.begin(), heap.end(), lower);
-                            }
-                    } else {
-                        evaluate(rows, false);
-                        evaluated += static_cast<Index>(rows.size());
-                        for (std::size_t j = 0; j < rows.size(); ++j) {
-                            best = std::max(best, terms[j]);
-                            fresh.push_back({terms[j], rows[j], 0});
-                        }
-                    }
-                }
-            }
-        }
+        greedy.start(step, options.lazy, exact, joint);
+        while (greedy.pending(false, none)) greedy.round(false, none);
         // Decide in double among the screened candidates near the best.
-        std::sort(fresh.begin(), fresh.end(), [](const Bound& x, const Bound& y) { return x.i < y.i; });
-        near.clear();
-        std::vector<std::size_t> near_at;
-        for (std::size_t j = 0; j < fresh.size(); ++j)
-            if (fresh[j].gain >= best - screen_slack(best)) near.push_back(fresh[j].i), near_at.push_back(j);
-        evaluate(near, true);
-        const double best_precise = *std::max_element(terms.begin(), terms.end());
-        Index pick = -1;
-        double pick_gain = 0;
-        for (std::size_t j = 0; j < near.size(); ++j) {
-            fresh[near_at[j]].gain = terms[j];
-            if (pick < 0 && terms[j] >= tie_floor(best_precise)) pick = near[j], pick_gain = terms[j];
-        }
-        if (options.lazy) {
-            if (step == 0) heap.clear();
-            for (const Bound& f : fresh)
-                if (f.i != pick) heap.push_back(f);
-            std::make_heap(heap.begin(), heap.end(), lower);
-        }
+        const std::vector<Index>& near = greedy.near(greedy.best());
+        const std::vector<double>& precise = greedy.precise(near);
+        const std::size_t at = detail::BatchBaldStep<Scalar>::pick(precise);
+        const Index pick = near[at];
+        const double pick_gain = precise[at];
+        greedy.finish(precise.data(), pick, options.lazy);
         if (stats) {
-            stats->evaluated.push_back(evaluated);
-            stats->bounded.push_back(bounded);
+            stats->evaluated.push_back(greedy.evaluated());
+            stats->bounded.push_back(greedy.bounded());
             stats->decided.push_back(static_cast<Index>(near.size()));
             stats->configurations.push_back(joint.table.rows());
             stats->exact.push_back(exact ? 1 : 0);
         }
-        picked_conditional += cond(pick);
+        picked_conditional += greedy.conditional(pick);
         result.indices.push_back(pick);
-        result.objective.push_back(joint.base + (pick_gain + cond(pick)) - picked_conditional);
-        excluded[static_cast<std::size_t>(pick)] = 1;
+        result.objective.push_back(joint.base + (pick_gain + greedy.conditional(pick)) - picked_conditional);
         if (step + 1 == b) break;
 
         const Index C = joint.table.rows();
