@@ -112,12 +112,12 @@ public:
             ac.segment(summed, len - summed) += a_.col(k).segment(r0 + summed, len - summed).array() * c.a[k];
         rest.resize(static_cast<std::size_t>(len));
         std::size_t kept = 0;
-        for (Index i = r0; i < r0 + len; ++i) {
-            if (!needed(i)) continue;
+        for (Index i = r0; i < r0 + len; ++i) {  // branch-free, as D2Shard's needed()
             // Rows whose a . a_c alone shows the distance cannot drop skip h_i . h_c.
             const double dot = ac[i - r0];
+            const bool far = nearest && (norm2_[i] + c.n) * (1.0 - gamma_) - 2.0 * std::abs(dot) * h_norm_[i] * hc_norm >= nearest[i];
             rest[kept] = i;
-            kept += !(nearest && (norm2_[i] + c.n) * (1.0 - gamma_) - 2.0 * std::abs(dot) * h_norm_[i] * hc_norm >= nearest[i]);
+            kept += needed(i) & !far;
         }
         rest.resize(kept);
         const auto computed = static_cast<Index>(rest.size());

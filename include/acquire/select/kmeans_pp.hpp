@@ -114,8 +114,11 @@ public:
             unavailable_[static_cast<std::size_t>(row)] = 1;
             nearest_[static_cast<std::size_t>(row)] = 0;  // exactly, whatever the rounding
         }
-        lower_.resize(centers_.size());
-        for (std::size_t a = 0; a < centers_.size(); ++a) lower_[a] = space_.center_lower(centers_[a], c);
+        // lower_[a + 1] bounds center a; lower_[0] = -Inf stands for "no center yet", so the
+        // test below reads it without a branch.
+        lower_.resize(centers_.size() + 1);
+        lower_[0] = -std::numeric_limits<double>::infinity();
+        for (std::size_t a = 0; a < centers_.size(); ++a) lower_[a + 1] = space_.center_lower(centers_[a], c);
         stats_.distance_evaluations += static_cast<Index>(centers_.size());
         slack_ = std::max(slack_, space_.point_slack(c));
         const Index id = static_cast<Index>(centers_.size());
@@ -124,12 +127,12 @@ public:
         computed_.assign(static_cast<std::size_t>(blocks), 0);
         parallel_for(blocks, 2, [&](Index j) {
             const Index r0 = j * block, len = std::min(block, n - r0);
+            // Branch-free (& rather than &&): whether a row is pruned follows no pattern a
+            // branch predictor could learn, and a miss costs more than the whole test.
             auto needed = [&](Index i) {
                 const auto u = static_cast<std::size_t>(i);
-                return !unavailable_[u] &&
-                       !(prune_ && owner_[u] >= 0 &&
-                         lower_[static_cast<std::size_t>(owner_[u])] >=
-                             4.0 * (grow * nearest_[u] + space_.row_slack(i) + slack_));
+                const double low = lower_[static_cast<std::size_t>(owner_[u] + 1)];
+                return (unavailable_[u] == 0) & !(prune_ & (low >= 4.0 * (grow * nearest_[u] + space_.row_slack(i) + slack_)));
             };
             auto update = [&](Index i, double d) {
                 const auto u = static_cast<std::size_t>(i);
@@ -206,7 +209,7 @@ private:
     std::vector<double> nearest_;
     std::vector<Index> owner_;  // position of the nearest center in centers_, -1 before any
     std::vector<Point> centers_;
-    std::vector<double> lower_;  // lower bounds of d(center a, new center)^2
+    std::vector<double> lower_;  // -Inf, then lower bounds of d(center a, new center)^2
     std::vector<Index> computed_;
     double slack_ = 0;  // the largest point_slack of any center so far
     Index available_ = 0;
@@ -265,13 +268,15 @@ public:
         const double delta = relative(), cn = std::sqrt(c.n);
         thread_local std::vector<Index> rest_tls;
         std::vector<Index>& rest = rest_tls;
-        rest.clear();
-        for (Index i = r0; i < r0 + len; ++i) {
-            if (!needed(i)) continue;
+        rest.resize(static_cast<std::size_t>(len));
+        std::size_t kept = 0;
+        for (Index i = r0; i < r0 + len; ++i) {  // branch-free, as D2Shard's needed()
             const double gap = norm_[i] - cn;
-            if (nearest && gap * gap - 8.0 * delta * (norm2_[i] + c.n) >= nearest[i] * (1.0 + 4.0 * delta)) continue;
-            rest.push_back(i);
+            const bool far = nearest && gap * gap - 8.0 * delta * (norm2_[i] + c.n) >= nearest[i] * (1.0 + 4.0 * delta);
+            rest[kept] = i;
+            kept += needed(i) & !far;
         }
+        rest.resize(kept);
         for (std::size_t k = 0; k < rest.size(); ++k) {
             if (k + 2 < rest.size()) prefetch_row(X_, rest[k + 2]);
             update(rest[k], static_cast<double>((X_.row(rest[k]) - c.x).squaredNorm()));
