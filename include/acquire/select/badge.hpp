@@ -117,7 +117,7 @@ public:
             const double dot = ac[i - r0];
             const bool far = nearest && (norm2_[i] + c.n) * (1.0 - gamma_) - 2.0 * std::abs(dot) * h_norm_[i] * hc_norm >= nearest[i];
             rest[kept] = i;
-            kept += needed(i) & !far;
+            kept += static_cast<std::size_t>(needed(i) & int(!far));
         }
         rest.resize(kept);
         const auto computed = static_cast<Index>(rest.size());

@@ -127,12 +127,14 @@ public:
         computed_.assign(static_cast<std::size_t>(blocks), 0);
         parallel_for(blocks, 2, [&](Index j) {
             const Index r0 = j * block, len = std::min(block, n - r0);
-            // Branch-free (& rather than &&): whether a row is pruned follows no pattern a
-            // branch predictor could learn, and a miss costs more than the whole test.
+            // Branch-free (& on ints rather than &&): whether a row is pruned follows no
+            // pattern a branch predictor could learn, and a miss costs more than the whole test.
             auto needed = [&](Index i) {
                 const auto u = static_cast<std::size_t>(i);
                 const double low = lower_[static_cast<std::size_t>(owner_[u] + 1)];
-                return (unavailable_[u] == 0) & !(prune_ & (low >= 4.0 * (grow * nearest_[u] + space_.row_slack(i) + slack_)));
+                const double reach = 4.0 * (grow * nearest_[u] + space_.row_slack(i) + slack_);
+                const int pruned = int(prune_) & int(low >= reach);
+                return int(unavailable_[u] == 0) & (pruned ^ 1);
             };
             auto update = [&](Index i, double d) {
                 const auto u = static_cast<std::size_t>(i);
@@ -274,7 +276,7 @@ public:
             const double gap = norm_[i] - cn;
             const bool far = nearest && gap * gap - 8.0 * delta * (norm2_[i] + c.n) >= nearest[i] * (1.0 + 4.0 * delta);
             rest[kept] = i;
-            kept += needed(i) & !far;
+            kept += static_cast<std::size_t>(needed(i) & int(!far));
         }
         rest.resize(kept);
         for (std::size_t k = 0; k < rest.size(); ++k) {
