@@ -197,7 +197,7 @@ TEMPLATE_TEST_CASE("facility_location and max_coverage: every row a candidate (t
     CHECK(acquire::max_coverage(X, 1.0, 40, {}, plain).indices == cover.indices);
 }
 
-TEMPLATE_TEST_CASE("facility_location: the AVX2 similarity kernel has the baseline kernel's bits",
+TEMPLATE_TEST_CASE("facility_location: the AVX2 and AVX-512 similarity kernels have the baseline kernel's bits",
                    "[facility_location]", float, double) {
     using T = TestType;
     const auto X = acquire::synthetic::embeddings<T, Eigen::RowMajor>(93, 37);  // odd sizes
@@ -210,7 +210,23 @@ TEMPLATE_TEST_CASE("facility_location: the AVX2 similarity kernel has the baseli
         to_fast.push_back(fast.data() + r * pool.padded);
     }
     acquire::detail::dot_rows_body<T, 8, 16>(pool, X.data() + 40 * 37, rows, 0, panels, to_base.data());
-    acquire::detail::dot_rows(pool, X.data() + 40 * 37, rows, 0, panels, to_fast.data());  // AVX2 where the CPU has it
+    acquire::detail::dot_rows(pool, X.data() + 40 * 37, rows, 0, panels, to_fast.data());  // the CPU's best
+#ifdef ACQUIRE_AVX2
+    // Each kernel the CPU runs, called directly: dot_rows picks only the widest.
+    std::vector<T> each(base.size());
+    std::vector<T*> to_each;
+    for (Index r = 0; r < rows; ++r) to_each.push_back(each.data() + r * pool.padded);
+    if (acquire::detail::cpu_has_avx2()) {
+        acquire::detail::dot_rows_avx2(pool, X.data() + 40 * 37, rows, 0, panels, to_each.data());
+        CHECK(each == base);
+    }
+    if constexpr (std::is_same_v<T, double>)
+        if (acquire::detail::cpu_has_avx512f()) {
+            std::fill(each.begin(), each.end(), T(-1));
+            acquire::detail::dot_rows_avx512(pool, X.data() + 40 * 37, rows, 0, panels, to_each.data());
+            CHECK(each == base);
+        }
+#endif
     for (Index r = 0; r < rows; ++r)
         for (Index j = 0; j < 93; ++j) {
             T acc = 0;

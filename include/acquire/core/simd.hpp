@@ -33,6 +33,36 @@ inline bool cpu_has_avx2() {
     return yes;
 }
 
+/// An AVX-512F kernel: call it only when cpu_has_avx512f(). Like the AVX2 kernels it must give
+/// the baseline's bits, but AVX-512F has fused multiply-add, which a compiler may contract a
+/// product and a sum into: such a kernel passes its products through ACQUIRE_KEEP_ROUNDED.
+#define ACQUIRE_AVX512_KERNEL __attribute__((target("avx512f")))
+
+/// Whether this CPU (and the OS, for the 512-bit registers' state) runs AVX-512F (asked once).
+inline bool cpu_has_avx512f() {
+    static const bool yes = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") != 0;
+    }();
+    return yes;
+}
+
+/// Products that must stay rounded: ACQUIRE_NO_CONTRACT opens the compound statement that
+/// computes the product into a variable v, then ACQUIRE_KEEP_ROUNDED(v) before v is added, so a
+/// compiler never contracts the two into a fused multiply-add (one rounding, not two: other
+/// bits). GCC gets an empty asm that hides where v came from (it checks the asm's operand only
+/// once the kernel is inlined into its AVX-512 caller); Clang, which checks it earlier, gets
+/// its pragma instead. Neither emits an instruction. Clang's -ffp-contract=fast overrides the
+/// pragma: such a build gets other bits from the AVX-512 kernels, as any build does from the
+/// baseline code under -march flags with FMA (the kernels' tests then say so).
+#if defined(__clang__)
+#define ACQUIRE_NO_CONTRACT _Pragma("clang fp contract(off)")
+#define ACQUIRE_KEEP_ROUNDED(v) static_cast<void>(0)
+#else
+#define ACQUIRE_NO_CONTRACT
+#define ACQUIRE_KEEP_ROUNDED(v) __asm__("" : "+v"(v))
+#endif
+
 /// Asks for the cache line holding the byte `ahead` bytes past `p`. Kernels that stream rows
 /// and do more than load them (a check's sum and range beside the score) fall behind memory
 /// unless the lines a few rows on are requested early: the out-of-order window fills with the

@@ -154,7 +154,17 @@ ACQUIRE_FACILITY_INLINE void dot_rows_body(const PackedPool<Scalar>& pool, const
                     for (Index k = 0; k < d; ++k) {
                         Lane x;
                         std::memcpy(&x, slice + k * W, sizeof(Lane));
-                        for (Index r = 0; r < R; ++r) acc[r] = acc[r] + ar[r * d + k] * x;
+#ifdef ACQUIRE_AVX2
+                        if constexpr (Bytes == 64)  // AVX-512F has FMA: keep the product rounded
+                            for (Index r = 0; r < R; ++r) {
+                                ACQUIRE_NO_CONTRACT
+                                Lane product = ar[r * d + k] * x;
+                                ACQUIRE_KEEP_ROUNDED(product);
+                                acc[r] = acc[r] + product;
+                            }
+                        else
+#endif
+                            for (Index r = 0; r < R; ++r) acc[r] = acc[r] + ar[r * d + k] * x;
                     }
                     for (Index r = 0; r < nr; ++r)
                         std::memcpy(dest[r0 + r] + p * W + (slice - panel), &acc[r], sizeof(Lane));
@@ -172,18 +182,28 @@ ACQUIRE_AVX2_KERNEL void dot_rows_avx2(const PackedPool<Scalar>& pool, const Sca
                                                    Index p0, Index p1, Scalar* const* dest) {
     dot_rows_body<Scalar, 8, 32>(pool, a, count, p0, p1, dest);
 }
+
+/// dot_rows_body for doubles in 512-bit registers, a panel row (8 doubles) per register: the
+/// same multiply and add per step (the product is kept rounded, never fused), so the same bits.
+ACQUIRE_AVX512_KERNEL inline void dot_rows_avx512(const PackedPool<double>& pool, const double* a, Index count,
+                                                  Index p0, Index p1, double* const* dest) {
+    dot_rows_body<double, 8, 64>(pool, a, count, p0, p1, dest);
+}
 #endif
 
 /// dest[r][j] = sum_k a(r, k) x_j(k) for the pool panels [p0, p1), `a` count x d row-major.
 /// Every element is the same chain, acc = 0; acc = acc + a_k * x_jk for k = 0, 1, ..., d - 1,
 /// whatever count, p0, p1 or the row's place in `a`: rows are computed in groups (a short last
 /// group is zero-padded), panels in chunks that stay in cache. On x86 CPUs with AVX2 (asked at
-/// run time; nothing needs -march flags) the same chain runs in 256-bit registers; AVX2 alone
-/// has no fused multiply-add, so the bits are the baseline kernel's on every x86-64 CPU.
+/// run time; nothing needs -march flags) the same chain runs in 256-bit registers (AVX2 alone
+/// has no fused multiply-add), and for doubles with AVX-512F in 512-bit ones (products kept
+/// rounded), so the bits are the baseline kernel's on every x86-64 CPU.
 template <class Scalar>
 void dot_rows(const PackedPool<Scalar>& pool, const Scalar* a, Index count, Index p0, Index p1,
               Scalar* const* dest) {
 #ifdef ACQUIRE_AVX2
+    if constexpr (std::is_same_v<Scalar, double>)
+        if (cpu_has_avx512f()) return dot_rows_avx512(pool, a, count, p0, p1, dest);
     if (cpu_has_avx2()) return dot_rows_avx2(pool, a, count, p0, p1, dest);
 #endif
     dot_rows_body<Scalar, 8, 16>(pool, a, count, p0, p1, dest);
