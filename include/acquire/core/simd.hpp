@@ -73,6 +73,14 @@ ACQUIRE_AVX2_INLINE void prefetch_ahead(const void* p, std::uintptr_t ahead) {
     _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<std::uintptr_t>(p) + ahead), _MM_HINT_T0);
 }
 
+/// Asks for the cache lines of the `bytes` bytes that start `ahead` bytes past `p`, from baseline
+/// code (prefetch_ahead is for AVX2 kernels). Formed as integers: the span may lie past the data.
+inline void prefetch_span(const void* p, std::uintptr_t ahead, std::uintptr_t bytes) {
+    const std::uintptr_t first = (reinterpret_cast<std::uintptr_t>(p) + ahead) & ~std::uintptr_t(63);
+    const std::uintptr_t end = reinterpret_cast<std::uintptr_t>(p) + ahead + bytes;
+    for (std::uintptr_t line = first; line < end; line += 64) _mm_prefetch(reinterpret_cast<const char*>(line), _MM_HINT_T0);
+}
+
 /// One 256-bit register of Scalar and the operations the kernels need. max and min are
 /// std::max and std::min lane by lane, operand order included (std::max(a, b) is b only when
 /// a < b), so a NaN goes where the scalar code sends it.

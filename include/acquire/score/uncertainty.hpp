@@ -468,10 +468,21 @@ void score_blocks(const Matrix& x, Out& out, const char* fn, const char* argumen
 #endif
         if constexpr (Matrix::IsRowMajor) {
             if constexpr (U == Uncertainty::entropy && !FromLogits) {
-                // The AVX2 kernel only checked these rows; their logs are Eigen's.
+                // The AVX2 kernel only checked these rows; their logs are Eigen's. While the logs
+                // are computed, the lines of the next block's rows are asked for (when a block
+                // fits L2), so that the next check reads from cache, not memory.
                 bool unused = true;
-                for (Index i = r0; i < r0 + done; ++i)
+                for (Index i = r0; i < r0 + done; ++i) {
+#ifdef ACQUIRE_AVX2
+                    if constexpr (Check && bool(Matrix::Flags & Eigen::DirectAccessBit)) {
+                        const auto row_bytes = std::uintptr_t(x.outerStride()) * sizeof(Scalar);
+                        if (std::uintptr_t(done) * row_bytes <= (std::uintptr_t(1) << 20))
+                            prefetch_span(x.data() + i * x.outerStride(), std::uintptr_t(uncertainty_block) * row_bytes,
+                                          row_bytes);
+                    }
+#endif
                     out[i] = score_row<U, FromLogits, false>(x.row(i).array(), tol, unused);
+                }
             }
             for (Index i = r0 + done; i < r0 + nb; ++i)
                 out[i] = score_row<U, FromLogits, Check>(x.row(i).array(), tol, ok);
