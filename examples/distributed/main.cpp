@@ -3,7 +3,7 @@
 // same batch as one process would on the whole pool.
 //
 //     mpiexec -n 4 ./distributed --n 2000000 --d 128 --b 100 [--labeled 10] [--seed 1]
-//                                [--classes 10] [--candidates 2000]
+//                                [--classes 10] [--candidates 2000] [--only k_center_greedy]
 //
 // The pool is synthetic: row g (global) is drawn from its own seeded stream (embedding,
 // class probabilities, score), so the pool is the same for any number of ranks and so are the
@@ -30,6 +30,7 @@ namespace {
 struct Args {
     Index n = 200000, d = 128, b = 100, labeled = 10, clusters = 64, classes = 10, candidates = 2000;
     std::uint64_t seed = 1;
+    std::string only;  // one of the functions below, or empty for all of them
 };
 
 Args parse(int argc, char** argv) {
@@ -37,7 +38,8 @@ Args parse(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string key = argv[i];
         const long long v = std::atoll(argv[i + 1]);
-        if (key == "--n") a.n = v;
+        if (key == "--only") a.only = argv[i + 1];
+        else if (key == "--n") a.n = v;
         else if (key == "--d") a.d = v;
         else if (key == "--b") a.b = v;
         else if (key == "--labeled") a.labeled = v;
@@ -46,7 +48,7 @@ Args parse(int argc, char** argv) {
         else if (key == "--candidates") a.candidates = v;
         else if (key == "--seed") a.seed = static_cast<std::uint64_t>(v);
         else {
-            std::fprintf(stderr, "unknown flag %s (takes --n --d --b --labeled --clusters --classes --candidates --seed)\n", key.c_str());
+            std::fprintf(stderr, "unknown flag %s (takes --n --d --b --labeled --clusters --classes --candidates --seed --only)\n", key.c_str());
             std::exit(2);
         }
     }
@@ -118,15 +120,22 @@ int main(int argc, char** argv) {
         std::printf(" (%.1f per pick on rank 0)\n", double(all[0]) / double(picks.size()));
     };
 
-    report("top_k", [&] { return acquire::mpi::top_k(MPI_COMM_WORLD, score, a.b, labeled); });
-    report("random_select", [&] { return acquire::mpi::random_select(MPI_COMM_WORLD, end - begin, a.b, a.seed, labeled); });
+    const auto wanted = [&](const char* function) { return a.only.empty() || a.only == function; };
+    if (wanted("top_k")) report("top_k", [&] { return acquire::mpi::top_k(MPI_COMM_WORLD, score, a.b, labeled); });
+    if (wanted("random_select"))
+        report("random_select", [&] { return acquire::mpi::random_select(MPI_COMM_WORLD, end - begin, a.b, a.seed, labeled); });
     acquire::KCenterOptions o;
     o.checks.values = false;  // the pool is ours; the checked default costs one more read of X
-    report("k_center_greedy", [&] { return acquire::mpi::k_center_greedy(MPI_COMM_WORLD, X, labeled, a.b, o).indices; });
+    if (wanted("k_center_greedy"))
+        report("k_center_greedy", [&] { return acquire::mpi::k_center_greedy(MPI_COMM_WORLD, X, labeled, a.b, o).indices; });
     acquire::BadgeOptions bo;
     bo.seed = a.seed;
     bo.checks.values = false;
-    report("badge", [&] { return acquire::mpi::badge(MPI_COMM_WORLD, P, X, labeled, a.b, bo).indices; });
+    if (wanted("badge")) report("badge", [&] { return acquire::mpi::badge(MPI_COMM_WORLD, P, X, labeled, a.b, bo).indices; });
+    if (!wanted("facility_location")) {
+        MPI_Finalize();
+        return 0;
+    }
     // Facility location over the highest-scored rows: candidates from a distributed top_k.
     std::vector<Index> candidates;
     report("top_k prefilter", [&] {
