@@ -130,6 +130,12 @@ ACQUIRE_AVX2_INLINE typename A::V not_distribution(typename A::V lo, typename A:
 /// not to evict what is being read: 4, 8, 16 and 32 rows measured at K = 100, 8 to 32 alike).
 constexpr Index prefetch_rows = 16;
 
+/// The distance in bytes that prefetch_rows rows make, for rows `stride` entries apart.
+template <class Scalar>
+constexpr std::uintptr_t prefetch_distance(Index stride) {
+    return std::uintptr_t(prefetch_rows * stride) * sizeof(Scalar);
+}
+
 /// Rows of at most a few registers each in AVX2 (the baseline handles them one row at a time
 /// with scalar code): `count` row-major rows of K entries, row i at x + i * stride, scored into
 /// out[i] by S and, with `Check`, validated (`ok` cleared when a row is bad). With S = none
@@ -152,7 +158,7 @@ ACQUIRE_AVX2_KERNEL Index short_rows_avx2(const Scalar* x, Index stride, Index c
     Index i = 0;
     // The group's rows lie together: their lines, prefetch_rows on, are asked for in one sweep.
     const std::uintptr_t span = std::uintptr_t(C * L * stride) * sizeof(Scalar);
-    const std::uintptr_t ahead = std::uintptr_t(prefetch_rows * stride) * sizeof(Scalar);
+    const std::uintptr_t ahead = prefetch_distance<Scalar>(stride);
     for (; i + C * L <= count; i += C * L) {
         for (std::uintptr_t byte = 0; byte < span; byte += 64) prefetch_ahead(x + i * stride, ahead + byte);
         V f1[C], f2[C], lo[C], sum[C];
@@ -194,7 +200,7 @@ ACQUIRE_AVX2_INLINE bool long_row_group(const Scalar* x, Index stride, Index K, 
     constexpr bool second = S == RowScore::margin || S == RowScore::ratio;
     constexpr Scalar inf = std::numeric_limits<Scalar>::infinity();
     const V lowest = A::set1(-inf);
-    const std::uintptr_t ahead = std::uintptr_t(prefetch_rows * stride) * sizeof(Scalar);
+    const std::uintptr_t ahead = prefetch_distance<Scalar>(stride);
     V m1[R], m2[R], acc[R];
     for (int r = 0; r < R; ++r) {
         m1[r] = m2[r] = lowest;
@@ -262,7 +268,7 @@ ACQUIRE_AVX2_KERNEL void long_rows_avx2(const Scalar* x, Index stride, Index cou
         // the block, so the range is reduced once per call and only the sums once per row.
         // Rows go four at a time, so that four sums' chains of dependent adds overlap (one row
         // at a time runs at a third of the speed); the rows left over go one at a time.
-        const std::uintptr_t ahead = std::uintptr_t(prefetch_rows * stride) * sizeof(Scalar);
+        const std::uintptr_t ahead = prefetch_distance<Scalar>(stride);
         V mn = highest, mx = lowest, mn2 = highest, mx2 = lowest;
         Scalar lo = inf, hi = -inf;
         Index i = 0;
