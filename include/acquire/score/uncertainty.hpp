@@ -470,7 +470,7 @@ void score_blocks(const Matrix& x, Out& out, const char* fn, const char* argumen
             if constexpr (U == Uncertainty::entropy && !FromLogits) {
                 // The AVX2 kernel only checked these rows; their logs are Eigen's. While the logs
                 // are computed, the lines of the next block's rows are asked for (when a block
-                // fits L2), so that the next check reads from cache, not memory.
+                // takes at most 1 MB), so that the next check reads from cache, not memory.
                 bool unused = true;
                 for (Index i = r0; i < r0 + done; ++i) {
 #ifdef ACQUIRE_AVX2
