@@ -132,24 +132,22 @@ int main(int argc, char** argv) {
     bo.seed = a.seed;
     bo.checks.values = false;
     if (wanted("badge")) report("badge", [&] { return acquire::mpi::badge(MPI_COMM_WORLD, P, X, labeled, a.b, bo).indices; });
-    if (!wanted("facility_location")) {
-        MPI_Finalize();
-        return 0;
+    if (wanted("facility_location")) {
+        // Facility location over the highest-scored rows: candidates from a distributed top_k.
+        std::vector<Index> candidates;
+        report("top_k prefilter", [&] {
+            candidates = acquire::mpi::top_k(MPI_COMM_WORLD, score, std::min(a.candidates, a.n - a.labeled), labeled);
+            return candidates;
+        });
+        acquire::FacilityLocationOptions fo;
+        fo.checks.values = false;
+        const Index fb = std::min<Index>(a.b, static_cast<Index>(candidates.size()));
+        Index evaluations = 0;
+        fo.evaluations = &evaluations;
+        report("facility_loc.", [&] { return acquire::mpi::facility_location(MPI_COMM_WORLD, X, candidates, fb, fo).indices; });
+        if (rank == 0)
+            std::printf("%-16s %lld candidate gains evaluated (lazy greedy), one all-gather per batch\n", "",
+                        static_cast<long long>(evaluations));
     }
-    // Facility location over the highest-scored rows: candidates from a distributed top_k.
-    std::vector<Index> candidates;
-    report("top_k prefilter", [&] {
-        candidates = acquire::mpi::top_k(MPI_COMM_WORLD, score, std::min(a.candidates, a.n - a.labeled), labeled);
-        return candidates;
-    });
-    acquire::FacilityLocationOptions fo;
-    fo.checks.values = false;
-    const Index fb = std::min<Index>(a.b, static_cast<Index>(candidates.size()));
-    Index evaluations = 0;
-    fo.evaluations = &evaluations;
-    report("facility_loc.", [&] { return acquire::mpi::facility_location(MPI_COMM_WORLD, X, candidates, fb, fo).indices; });
-    if (rank == 0)
-        std::printf("%-16s %lld candidate gains evaluated (lazy greedy), one all-gather per batch\n", "",
-                    static_cast<long long>(evaluations));
     MPI_Finalize();
 }
