@@ -189,6 +189,65 @@ ACQUIRE_AVX512_KERNEL inline void dot_rows_avx512(const PackedPool<double>& pool
                                                   Index p0, Index p1, double* const* dest) {
     dot_rows_body<double, 8, 64>(pool, a, count, p0, p1, dest);
 }
+
+/// The same chains for floats in 512-bit registers. A panel row is 8 floats, half a register, so
+/// a register holds one row of two neighbouring panels (16 pool points, contiguous in dest)
+/// times one entry of a row of `a` in every lane; 8 rows of `a` per group, each in its own
+/// register. Products are kept rounded. A last panel without a neighbour takes the same chains
+/// in a 256-bit register.
+ACQUIRE_AVX512_KERNEL inline void dot_rows_avx512(const PackedPool<float>& pool, const float* a, Index count,
+                                                  Index p0, Index p1, float* const* dest) {
+    constexpr Index W = facility_width, R = 8, chunk = 64;  // panels per cache block, even
+    const Index d = pool.d;
+    std::vector<float> pad;
+    for (Index c0 = p0; c0 < p1; c0 += chunk) {
+        const Index c1 = std::min(p1, c0 + chunk);
+        const Index paired = c0 + (c1 - c0) / 2 * 2;
+        for (Index r0 = 0; r0 < count; r0 += R) {
+            const Index nr = std::min(R, count - r0);
+            const float* ar = a + r0 * d;
+            if (nr < R) {
+                pad.assign(static_cast<std::size_t>(R * d), 0.0f);
+                std::copy(ar, ar + nr * d, pad.begin());
+                ar = pad.data();
+            }
+            for (Index p = c0; p < paired; p += 2) {
+                const float* left = pool.panels.data() + p * d * W;
+                const float* right = left + d * W;
+                __m512 acc[R];
+                for (Index r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
+                for (Index k = 0; k < d; ++k) {
+                    // Concatenated as vectors: the intrinsics' insert starts from an undefined
+                    // register, which GCC 12 warns of.
+                    const __m512 x = __builtin_shufflevector(_mm256_loadu_ps(left + k * W), _mm256_loadu_ps(right + k * W),
+                                                             0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+                    for (Index r = 0; r < R; ++r) {
+                        ACQUIRE_NO_CONTRACT
+                        __m512 product = _mm512_mul_ps(_mm512_set1_ps(ar[r * d + k]), x);
+                        ACQUIRE_KEEP_ROUNDED(product);
+                        acc[r] = _mm512_add_ps(acc[r], product);
+                    }
+                }
+                for (Index r = 0; r < nr; ++r) _mm512_storeu_ps(dest[r0 + r] + p * W, acc[r]);
+            }
+            if (paired < c1) {  // the last panel alone, in 256-bit registers
+                const float* panel = pool.panels.data() + paired * d * W;
+                __m256 acc[R];
+                for (Index r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
+                for (Index k = 0; k < d; ++k) {
+                    const __m256 x = _mm256_loadu_ps(panel + k * W);
+                    for (Index r = 0; r < R; ++r) {
+                        ACQUIRE_NO_CONTRACT
+                        __m256 product = _mm256_mul_ps(_mm256_set1_ps(ar[r * d + k]), x);
+                        ACQUIRE_KEEP_ROUNDED(product);
+                        acc[r] = _mm256_add_ps(acc[r], product);
+                    }
+                }
+                for (Index r = 0; r < nr; ++r) _mm256_storeu_ps(dest[r0 + r] + paired * W, acc[r]);
+            }
+        }
+    }
+}
 #endif
 
 /// dest[r][j] = sum_k a(r, k) x_j(k) for the pool panels [p0, p1), `a` count x d row-major.
@@ -196,14 +255,13 @@ ACQUIRE_AVX512_KERNEL inline void dot_rows_avx512(const PackedPool<double>& pool
 /// whatever count, p0, p1 or the row's place in `a`: rows are computed in groups (a short last
 /// group is zero-padded), panels in chunks that stay in cache. On x86 CPUs with AVX2 (asked at
 /// run time; nothing needs -march flags) the same chain runs in 256-bit registers (AVX2 alone
-/// has no fused multiply-add), and for doubles with AVX-512F in 512-bit ones (products kept
+/// has no fused multiply-add), and with AVX-512F in 512-bit ones (products kept
 /// rounded), so the bits are the baseline kernel's on every x86-64 CPU.
 template <class Scalar>
 void dot_rows(const PackedPool<Scalar>& pool, const Scalar* a, Index count, Index p0, Index p1,
               Scalar* const* dest) {
 #ifdef ACQUIRE_AVX2
-    if constexpr (std::is_same_v<Scalar, double>)
-        if (cpu_has_avx512f()) return dot_rows_avx512(pool, a, count, p0, p1, dest);
+    if (cpu_has_avx512f()) return dot_rows_avx512(pool, a, count, p0, p1, dest);
     if (cpu_has_avx2()) return dot_rows_avx2(pool, a, count, p0, p1, dest);
 #endif
     dot_rows_body<Scalar, 8, 16>(pool, a, count, p0, p1, dest);
