@@ -106,9 +106,18 @@ bool distribution_ok(Scalar lo, Scalar hi, Scalar sum, Scalar tol) {
 /// row's top one or two entries.
 enum class RowScore { none, least_confidence, margin, ratio };
 
+/// S's score of a row from its largest and second largest entries (`second` already at least
+/// 0): 1 - first, 1 - (first - second) or second / first. The scalar scorers and the kernels'
+/// scalar rows use it; top_score is the same formulas lane by lane.
+template <RowScore S, class Scalar>
+Scalar row_top_score(Scalar first, Scalar second) {
+    if constexpr (S == RowScore::least_confidence) return Scalar(1) - first;
+    else if constexpr (S == RowScore::margin) return Scalar(1) - (first - second);
+    else return second / first;
+}
+
 #ifdef ACQUIRE_AVX2
-/// S's score for a register of rows from their largest and second largest entries (`second`
-/// already at least 0): 1 - first, 1 - (first - second) or second / first, as the scorers do.
+/// row_top_score for a register of rows, lane by lane.
 template <RowScore S, class A>
 ACQUIRE_AVX2_INLINE typename A::V top_score(typename A::V first, typename A::V second) {
     const auto one = A::set1(1);
@@ -242,9 +251,7 @@ ACQUIRE_AVX2_INLINE bool long_row_group(const Scalar* x, Index stride, Index K, 
             block_lo = std::min(block_lo, lo);
             good &= f1 <= Scalar(1) && std::abs(sum - Scalar(1)) <= tol;
         }
-        if constexpr (S == RowScore::least_confidence) out[r] = Scalar(1) - f1;
-        else if constexpr (S == RowScore::margin) out[r] = Scalar(1) - (f1 - std::max(f2, Scalar(0)));
-        else out[r] = std::max(f2, Scalar(0)) / f1;
+        out[r] = row_top_score<S>(f1, std::max(f2, Scalar(0)));
     }
     return good;
 }

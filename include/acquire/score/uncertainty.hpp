@@ -75,6 +75,14 @@ using enable_scorer_input = std::enable_if_t<scorer_input<Input>::value>;
 /// enough that the per-block accumulators (32 KB each in float) stay in L1/L2.
 constexpr Index uncertainty_block = 8192;
 
+/// The row score for U (entropy's logs stay in Eigen's code: the kernels only check).
+constexpr RowScore row_score(Uncertainty u) {
+    return u == Uncertainty::least_confidence ? RowScore::least_confidence
+           : u == Uncertainty::margin         ? RowScore::margin
+           : u == Uncertainty::ratio          ? RowScore::ratio
+                                              : RowScore::none;
+}
+
 /// Score of one contiguous row (row-major input). With `Check`, also validates the row in the
 /// same pass (probabilities: a distribution; logits: finite) and clears `ok` when it is not;
 /// the score itself is computed exactly as without `Check`.
@@ -88,7 +96,7 @@ auto score_row(const Row& r, typename Row::Scalar tol, bool& ok) {
             Scalar p1;
             row_pass<false, Check>(r, Scalar(0), p1, unused, lo, sum);
             if constexpr (Check) ok &= distribution_ok(lo, p1, sum, tol);
-            return Scalar(1) - p1;
+            return row_top_score<RowScore::least_confidence>(p1, Scalar(0));
         } else if constexpr (U == Uncertainty::entropy) {
             constexpr Scalar tiny = std::numeric_limits<Scalar>::min();
             // max(p, tiny) makes 0 ln 0 = 0 without a branch: 0 * ln(tiny) = 0.
@@ -103,8 +111,7 @@ auto score_row(const Row& r, typename Row::Scalar tol, bool& ok) {
             Scalar p1, p2;
             row_pass<true, Check>(r, Scalar(0), p1, p2, lo, sum);
             if constexpr (Check) ok &= distribution_ok(lo, p1, sum, tol);
-            if constexpr (U == Uncertainty::margin) return Scalar(1) - (p1 - p2);
-            else return p2 / p1;
+            return row_top_score<row_score(U)>(p1, p2);
         }
     } else {
         // x - x is 0 for every finite x and NaN otherwise.
@@ -298,14 +305,6 @@ bool score_column_block(const Block& x, Out out, typename Block::Scalar tol) {
         }
         return valid();
     }
-}
-
-/// The row kernels' score for U (entropy's logs stay in Eigen's code: the kernels only check).
-constexpr RowScore row_score(Uncertainty u) {
-    return u == Uncertainty::least_confidence ? RowScore::least_confidence
-           : u == Uncertainty::margin         ? RowScore::margin
-           : u == Uncertainty::ratio          ? RowScore::ratio
-                                              : RowScore::none;
 }
 
 #ifdef ACQUIRE_AVX2
