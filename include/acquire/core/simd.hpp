@@ -90,8 +90,8 @@ struct Avx2;
 template <>
 struct Avx2<float> {
     using V = __m256;
-    using Offsets = __m256i;  // one int32 element offset per lane
     static constexpr int lanes = 8;
+    static constexpr int columns = 4;  // entries per row that transposed() brings in
     ACQUIRE_AVX2_INLINE static V set1(float v) { return _mm256_set1_ps(v); }
     ACQUIRE_AVX2_INLINE static V load(const float* p) { return _mm256_loadu_ps(p); }
     ACQUIRE_AVX2_INLINE static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
@@ -140,22 +140,28 @@ struct Avx2<float> {
         const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
         return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
     }
-    /// Offsets 0, step, 2 step, ... (step * 7 must fit an int32).
-    ACQUIRE_AVX2_INLINE static Offsets offsets(Index step) {
-        return _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                  _mm256_set1_epi32(static_cast<int>(step)));
-    }
-    /// Lane l = base[offsets[l]].
-    ACQUIRE_AVX2_INLINE static V gather(const float* base, Offsets o) {
-        return _mm256_i32gather_ps(base, o, 4);
+    /// Entries j .. j + 3 of 8 rows (row r at p + r * stride, p pointing at entry j of row 0)
+    /// as 4 registers, out[q] holding entry j + q of row r in lane r: two 128-bit loads per
+    /// register pair rows r and r + 4, then a 4 x 4 transposition within each half (4 unpacks,
+    /// 4 shuffles). Reads 4 entries of every row, whatever K is.
+    ACQUIRE_AVX2_INLINE static void transposed(const float* p, Index stride, V out[columns]) {
+        V a[4];
+        for (int r = 0; r < 4; ++r)
+            a[r] = _mm256_set_m128(_mm_loadu_ps(p + (r + 4) * stride), _mm_loadu_ps(p + r * stride));
+        const V t0 = _mm256_unpacklo_ps(a[0], a[1]), t1 = _mm256_unpackhi_ps(a[0], a[1]);
+        const V t2 = _mm256_unpacklo_ps(a[2], a[3]), t3 = _mm256_unpackhi_ps(a[2], a[3]);
+        out[0] = _mm256_shuffle_ps(t0, t2, 0x44);
+        out[1] = _mm256_shuffle_ps(t0, t2, 0xEE);
+        out[2] = _mm256_shuffle_ps(t1, t3, 0x44);
+        out[3] = _mm256_shuffle_ps(t1, t3, 0xEE);
     }
 };
 
 template <>
 struct Avx2<double> {
     using V = __m256d;
-    using Offsets = __m128i;
     static constexpr int lanes = 4;
+    static constexpr int columns = 2;
     ACQUIRE_AVX2_INLINE static V set1(double v) { return _mm256_set1_pd(v); }
     ACQUIRE_AVX2_INLINE static V load(const double* p) { return _mm256_loadu_pd(p); }
     ACQUIRE_AVX2_INLINE static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
@@ -198,14 +204,13 @@ struct Avx2<double> {
         const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
         return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
     }
-    ACQUIRE_AVX2_INLINE static Offsets offsets(Index step) {
-        return _mm_mullo_epi32(_mm_setr_epi32(0, 1, 2, 3), _mm_set1_epi32(static_cast<int>(step)));
-    }
-    ACQUIRE_AVX2_INLINE static V gather(const double* base, Offsets o) {
-        // The masked form with a defined source: GCC 12's unmasked one starts from an undefined
-        // register, which -Wmaybe-uninitialized reports.
-        const V all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
-        return _mm256_mask_i32gather_pd(_mm256_setzero_pd(), base, o, all, 8);
+    /// Entries j and j + 1 of 4 rows (row r at p + r * stride) as 2 registers, out[q] holding
+    /// entry j + q of row r in lane r: a register pairs rows r and r + 2, then 2 unpacks.
+    ACQUIRE_AVX2_INLINE static void transposed(const double* p, Index stride, V out[columns]) {
+        const V a0 = _mm256_set_m128d(_mm_loadu_pd(p + 2 * stride), _mm_loadu_pd(p));
+        const V a1 = _mm256_set_m128d(_mm_loadu_pd(p + 3 * stride), _mm_loadu_pd(p + stride));
+        out[0] = _mm256_unpacklo_pd(a0, a1);
+        out[1] = _mm256_unpackhi_pd(a0, a1);
     }
 };
 
@@ -231,11 +236,6 @@ ACQUIRE_AVX2_KERNEL Index column_dots_avx2(const Scalar* x, Index stride, Index 
         for (int j = 0; j < C; ++j) A::store(out + i + j * L, acc[j]);
     }
     return i;
-}
-
-/// Whether a gather with `lanes` offsets of `step` elements fits int32 offsets.
-inline bool gather_step_fits(Index step, int lanes) {
-    return step >= 0 && step <= std::numeric_limits<int>::max() / lanes;
 }
 
 }  // namespace acquire::detail

@@ -231,13 +231,11 @@ bool packed_block_ok(const Scalar* packed, Index rows, Index K, Scalar tol) {
             long_rows_avx2<RowScore::none, true>(packed, K, rows, K, static_cast<Scalar*>(nullptr), tol, good);
             return good;
         }
-        if (gather_step_fits(K, Avx2<Scalar>::lanes)) {
-            const Index done = short_rows_avx2<RowScore::none, true>(packed, K, rows, K,
-                                                                     static_cast<Scalar*>(nullptr), tol, good);
-            packed += done * K;
-            rows -= done;
-            if (!good) return false;
-        }
+        const Index done = short_rows_avx2<RowScore::none, true>(packed, K, rows, K, static_cast<Scalar*>(nullptr),
+                                                                 tol, good);
+        packed += done * K;
+        rows -= done;
+        if (!good) return false;
     }
 #endif
     if (K < short_row_limit<Scalar>) {

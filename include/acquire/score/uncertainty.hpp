@@ -450,7 +450,7 @@ void score_blocks(const Matrix& x, Out& out, const char* fn, const char* argumen
                         long_rows_avx2<score, Check>(x.data() + r0 * stride, stride, nb, K,
                                                      out.data() + r0, tol, ok);
                         done = nb;
-                    } else if (gather_step_fits(stride, Avx2<Scalar>::lanes)) {
+                    } else {
                         done = short_rows_avx2<score, Check>(x.data() + r0 * stride, stride, nb, K,
                                                              out.data() + r0, tol, ok);
                     }
