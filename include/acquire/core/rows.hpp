@@ -151,9 +151,9 @@ constexpr std::uintptr_t prefetch_distance(Index stride) {
 /// the rows are only validated (entropy and the stack checks). Each lane is one row: a
 /// register's rows are read a few entries at a time with plain loads and transposed in
 /// registers (Avx2::transposed), so entry k of the 8 (float) or 4 (double) rows arrives in one
-/// register; one gather per entry cost 3-4x as much on an AMD EPYC (Zen 3) and about as much
-/// on an Intel Xeon. The operations per row are those of row_pass's scalar loop and of the
-/// scorers' formulas, in the same order, so scores and verdicts are the same bits. The loads
+/// register (one gather per entry cost 3-4x as much on an AMD EPYC, Zen 3). The operations
+/// per row are those of row_pass's scalar loop and of the scorers' formulas, in the same order,
+/// so scores and verdicts are the same bits. The loads
 /// read up to columns - 1 entries past a row's K-th (the next row's, or the stride's padding);
 /// a group whose last row would read past x[(count - 1) * stride + K - 1] is left to the
 /// caller. Returns the rows done, a multiple of two registers; the caller scores the rest.
@@ -168,7 +168,6 @@ ACQUIRE_AVX2_KERNEL Index short_rows_avx2(const Scalar* x, Index stride, Index c
     const V lowest = A::set1(-std::numeric_limits<Scalar>::infinity());
     const V zero = A::set1(0), tolerance = A::set1(tol);
     V bad = zero;
-    if (count < C * L) return 0;
     const Index reach = (K + Q - 1) / Q * Q;    // entries each row's loads cover
     const Index end = (count - 1) * stride + K;  // entries the caller's rows span
     // The group's rows lie together: their lines, prefetch_rows on, are asked for in one sweep.

@@ -12,7 +12,6 @@
 #include "acquire/core/types.hpp"
 
 #include <cstdint>
-#include <limits>
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #define ACQUIRE_AVX2 1
