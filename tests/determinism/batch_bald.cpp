@@ -1,7 +1,7 @@
 // test_determinism's BatchBALD (the heaviest family to compile, in a file of its own).
 #include "digest.hpp"
 
-#include <acquire/acquire.hpp>
+#include <acquire/select/batch_bald.hpp>
 
 namespace determinism {
 

@@ -1,7 +1,15 @@
 // test_determinism's selectors: k-center, k-means++, BADGE, facility location, clustering, density.
 #include "digest.hpp"
 
-#include <acquire/acquire.hpp>
+#include <acquire/score/density.hpp>
+#include <acquire/select/badge.hpp>
+#include <acquire/select/cluster.hpp>
+#include <acquire/select/facility_location.hpp>
+#include <acquire/select/hybrid.hpp>
+#include <acquire/select/k_center.hpp>
+#include <acquire/select/kmeans_pp.hpp>
+
+#include <vector>
 
 namespace determinism {
 

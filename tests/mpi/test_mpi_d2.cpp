@@ -8,19 +8,13 @@
 
 #include <mpi.h>
 
-#include <algorithm>
-#include <cmath>
+#include <cstdint>
 #include <limits>
-#include <memory>
-#include <numeric>
 #include <string>
+#include <vector>
 
-using acquire::Index;
 using Catch::Contains;
-using mpi_test::mine;
-using mpi_test::rank_of;
-using mpi_test::ranks_of;
-using mpi_test::split;
+using namespace mpi_test;  // Index, rank_of, ranks_of, split, mine
 
 TEMPLATE_TEST_CASE("mpi::kmeans_pp equals kmeans_pp on the concatenated pool", "[mpi][kmeans_pp]", float, double) {
     using T = TestType;

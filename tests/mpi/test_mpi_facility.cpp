@@ -8,19 +8,12 @@
 
 #include <mpi.h>
 
-#include <algorithm>
-#include <cmath>
 #include <limits>
-#include <memory>
-#include <numeric>
 #include <string>
+#include <vector>
 
-using acquire::Index;
 using Catch::Contains;
-using mpi_test::mine;
-using mpi_test::rank_of;
-using mpi_test::ranks_of;
-using mpi_test::split;
+using namespace mpi_test;  // Index, rank_of, ranks_of, split, mine
 
 TEMPLATE_TEST_CASE("mpi::facility_location and max_coverage equal the single-process picks", "[mpi][facility]", float, double) {
     // Facility location: gains are sums of continuous terms whose split by rank rounds the last
