@@ -2,11 +2,14 @@
 // three layouts bit-identical, float against double, T = 1, the permutation invariant.
 #include "stack_fixtures.hpp"
 
+#include <acquire/core/random.hpp>
 #include <acquire/score/committee.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
+#include <vector>
 
 using acquire::Index;
 using acquire::PredictionStack;
@@ -153,5 +156,33 @@ TEMPLATE_TEST_CASE("checked committee scores equal unchecked ones; a late bad bl
         s.ntk[static_cast<std::size_t>((3998 * 5 + 2) * k + 0)] += T(0.01);
         for (Kind kind : all_kinds)
             REQUIRE_THROWS_WITH(score(kind, s.view_ntk()), Contains("predictions member 2 row 3998 sums to"));
+    }
+}
+
+TEMPLATE_TEST_CASE("hard votes: ties go to the lowest class and a NaN never wins, for every K",
+                   "[committee]", float, double) {
+    // Short rows find each member's argmax in SIMD lanes, in the pass that validates the block;
+    // long rows and the rows the lanes leave over use a scalar loop. Entries drawn from three
+    // values make ties common, and NaNs sit first, last and in between; the votes must be those
+    // of `if (row[k] > row[best]) best = k` in every case (checks off: NaN is not a distribution).
+    using T = TestType;
+    acquire::CheckOptions off;
+    off.values = false;
+    acquire::Rng rng(11);
+    for (Index k = 1; k <= 40; ++k) {
+        const Index members = 6, rows = 203;
+        std::vector<T> buf(static_cast<std::size_t>(members * rows * k));
+        for (auto& v : buf) {
+            const auto draw = rng.next() % 16;
+            v = draw == 0 ? std::numeric_limits<T>::quiet_NaN() : T(draw % 3) / 4;
+        }
+        const auto view = PredictionStack<T>::tnk(buf.data(), members, rows, k);
+        const auto ref = stack_fixtures::reference(stack_fixtures::to_double(view));
+        const auto ve = acquire::vote_entropy(view, off), vr = acquire::variation_ratio(view, off);
+        INFO("K = " << k);
+        for (Index i = 0; i < rows; ++i) {
+            CHECK(double(ve[i]) == Approx(ref.vote[std::size_t(i)]).margin(1e-6));
+            CHECK(double(vr[i]) == Approx(ref.variation[std::size_t(i)]).margin(1e-6));
+        }
     }
 }

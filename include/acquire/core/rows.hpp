@@ -102,9 +102,11 @@ bool distribution_ok(Scalar lo, Scalar hi, Scalar sum, Scalar tol) {
     return lo >= Scalar(0) && hi <= Scalar(1) && std::abs(sum - Scalar(1)) <= tol;
 }
 
-/// What the AVX2 row kernels write per row: nothing (they only validate), or a score from the
-/// row's top one or two entries.
-enum class RowScore { none, least_confidence, margin, ratio };
+/// What the AVX2 row kernels write per row: nothing (they only validate), a score from the
+/// row's top one or two entries, or (short rows only) the row's argmax class as a Scalar: the
+/// lowest class holding the largest entry, a NaN never taking over from entry 0 or any later
+/// one (the scalar `if (row[k] > row[best]) best = k`, which the committee's votes use).
+enum class RowScore { none, least_confidence, margin, ratio, argmax };
 
 /// S's score of a row from its largest and second largest entries (`second` already at least
 /// 0): 1 - first, 1 - (first - second) or second / first. The scalar scorers and the kernels'
@@ -148,7 +150,8 @@ constexpr std::uintptr_t prefetch_distance(Index stride) {
 /// Rows of at most a few registers each in AVX2 (the baseline handles them one row at a time
 /// with scalar code): `count` row-major rows of K entries, row i at x + i * stride, scored into
 /// out[i] by S and, with `Check`, validated (`ok` cleared when a row is bad). With S = none
-/// the rows are only validated (entropy and the stack checks). Each lane is one row: a
+/// the rows are only validated (entropy and the stack checks); with S = argmax the class is
+/// found in the same pass as the verdict (the committee's votes). Each lane is one row: a
 /// register's rows are read a few entries at a time with plain loads and transposed in
 /// registers (Avx2::transposed), so entry k of the 8 (float) or 4 (double) rows arrives in one
 /// register (one gather per entry cost 3-4x as much on an AMD EPYC, Zen 3). The operations
@@ -176,11 +179,12 @@ ACQUIRE_AVX2_KERNEL Index short_rows_avx2(const Scalar* x, Index stride, Index c
     Index i = 0;
     for (; i + C * L <= count && (i + C * L - 1) * stride + reach <= end; i += C * L) {
         for (std::uintptr_t byte = 0; byte < span; byte += 64) prefetch_ahead(x + i * stride, ahead + byte);
-        V f1[C], f2[C], lo[C], sum[C];
+        V f1[C], f2[C], lo[C], sum[C], best[C], arg[C];
         for (int c = 0; c < C; ++c) {
-            f1[c] = f2[c] = lowest;
+            f1[c] = f2[c] = best[c] = lowest;  // best is entry 0 once read (a NaN there stays)
             lo[c] = highest;
             sum[c] = zero;
+            arg[c] = zero;
         }
         for (Index j = 0; j < K; j += Q) {
             const Index here = std::min<Index>(Q, K - j);
@@ -190,6 +194,15 @@ ACQUIRE_AVX2_KERNEL Index short_rows_avx2(const Scalar* x, Index stride, Index c
                 for (int q = 0; q < Q && q < here; ++q) {
                     if constexpr (second) f2[c] = A::max(f2[c], A::min(f1[c], v[q]));
                     f1[c] = A::max(f1[c], v[q]);
+                    if constexpr (S == RowScore::argmax) {
+                        if (j + q == 0) {
+                            best[c] = v[q];
+                        } else {
+                            const V wins = A::greater(v[q], best[c]);
+                            best[c] = A::select(wins, best[c], v[q]);
+                            arg[c] = A::select(wins, arg[c], A::set1(Scalar(j + q)));
+                        }
+                    }
                     if constexpr (Check) {
                         lo[c] = A::min(lo[c], v[q]);
                         sum[c] = A::add(sum[c], v[q]);
@@ -198,7 +211,8 @@ ACQUIRE_AVX2_KERNEL Index short_rows_avx2(const Scalar* x, Index stride, Index c
             }
         }
         for (int c = 0; c < C; ++c) {
-            if constexpr (S != RowScore::none)
+            if constexpr (S == RowScore::argmax) A::store(out + i + c * L, arg[c]);
+            else if constexpr (S != RowScore::none)
                 A::store(out + i + c * L, top_score<S, A>(f1[c], A::max(f2[c], zero)));
             if constexpr (Check) bad = A::bit_or(bad, not_distribution<A>(lo[c], f1[c], sum[c], tolerance));
         }
@@ -274,6 +288,7 @@ ACQUIRE_AVX2_INLINE bool long_row_group(const Scalar* x, Index stride, Index K, 
 template <RowScore S, bool Check, class Scalar>
 ACQUIRE_AVX2_KERNEL void long_rows_avx2(const Scalar* x, Index stride, Index count, Index K, Scalar* out,
                                         Scalar tol, bool& ok) {
+    static_assert(S != RowScore::argmax, "long rows find their argmax in scalar code");
     using A = Avx2<Scalar>;
     using V = typename A::V;
     constexpr int L = A::lanes;

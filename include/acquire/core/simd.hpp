@@ -107,6 +107,10 @@ struct Avx2<float> {
     ACQUIRE_AVX2_INLINE static V not_ge(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_NGE_UQ); }
     ACQUIRE_AVX2_INLINE static V not_le(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_NLE_UQ); }
     ACQUIRE_AVX2_INLINE static V bit_or(V a, V b) { return _mm256_or_ps(a, b); }
+    /// Lanes where a > b (false when either is NaN).
+    ACQUIRE_AVX2_INLINE static V greater(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+    /// b in the lanes where `mask` is set, a elsewhere.
+    ACQUIRE_AVX2_INLINE static V select(V mask, V a, V b) { return _mm256_blendv_ps(a, b, mask); }
     ACQUIRE_AVX2_INLINE static bool any(V mask) { return _mm256_movemask_ps(mask) != 0; }
     /// reduce_top_two's halvings of W = 8 lanes: lanes 0-3 against 4-7, 0-1 against 2-3, 0
     /// against 1, each merge max(a1, b1) and max(max(a2, b2), min(a1, b1)).
@@ -176,6 +180,8 @@ struct Avx2<double> {
     ACQUIRE_AVX2_INLINE static V not_ge(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_NGE_UQ); }
     ACQUIRE_AVX2_INLINE static V not_le(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_NLE_UQ); }
     ACQUIRE_AVX2_INLINE static V bit_or(V a, V b) { return _mm256_or_pd(a, b); }
+    ACQUIRE_AVX2_INLINE static V greater(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
+    ACQUIRE_AVX2_INLINE static V select(V mask, V a, V b) { return _mm256_blendv_pd(a, b, mask); }
     ACQUIRE_AVX2_INLINE static bool any(V mask) { return _mm256_movemask_pd(mask) != 0; }
     /// reduce_top_two's halvings of W = 4 lanes: 0-1 against 2-3, then 0 against 1.
     ACQUIRE_AVX2_INLINE static void top_two(V m1, V m2, double& first, double& second) {

@@ -16,6 +16,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace acquire {
 namespace detail {
@@ -71,22 +72,54 @@ ColumnArray<Scalar> row_entropy(const BlockArray<Scalar>& p) {
     return Scalar(0) - row_sums<Scalar>(xlogx(p));
 }
 
-/// Per (sample, class) count of members whose argmax is that class (ties: lowest class).
+using VoteCounts = Eigen::Array<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// The argmax class of each of `rows` packed rows of K into best[r] (ties: lowest class; a NaN
+/// never takes over), and with `check` whether every row is a distribution (packed_block_ok's
+/// verdict): short rows get both from one AVX2 pass over the block while it is in cache.
 template <class Scalar>
-Eigen::Array<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> votes(const Scalar* packed,
-                                                                          Index T, Index b,
-                                                                          Index K) {
-    Eigen::Array<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> count =
-        Eigen::Array<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>::Zero(b, K);
-    for (Index t = 0; t < T; ++t)
-        for (Index i = 0; i < b; ++i) {
-            const Scalar* row = packed + (t * b + i) * K;
-            Index best = 0;
-            for (Index k = 1; k < K; ++k)
-                if (row[k] > row[best]) best = k;
-            ++count(i, best);
-        }
-    return count;
+bool packed_argmax(const Scalar* packed, Index rows, Index K, bool check, Scalar tol, Index* best) {
+    bool ok = true;
+    Index done = 0;
+#ifdef ACQUIRE_AVX2
+    if (K < short_row_limit<Scalar> && cpu_has_avx2()) {
+        thread_local std::vector<Scalar> found;
+        found.resize(static_cast<std::size_t>(rows));
+        done = check ? short_rows_avx2<RowScore::argmax, true>(packed, K, rows, K, found.data(), tol, ok)
+                     : short_rows_avx2<RowScore::argmax, false>(packed, K, rows, K, found.data(), tol, ok);
+        for (Index r = 0; r < done; ++r) best[r] = static_cast<Index>(found[static_cast<std::size_t>(r)]);
+    }
+#endif
+    for (Index r = done; r < rows; ++r) {
+        const Scalar* row = packed + r * K;
+        Index arg = 0;
+        for (Index k = 1; k < K; ++k)
+            if (row[k] > row[arg]) arg = k;
+        best[r] = arg;
+    }
+    if (check && ok) ok = packed_block_ok(packed + done * K, rows - done, K, tol);
+    return ok;
+}
+
+/// Scores of the committee's hard votes: score(count, out) per block, count(i, k) the number of
+/// members whose argmax for row i is class k, found in the pass that validates the block.
+template <class Scalar, class Score>
+Vector<Scalar> vote_score(const char* function, const PredictionStack<Scalar>& s, const CheckOptions& checks,
+                          Score&& score) {
+    const Index T = s.members(), K = s.cols();
+    const auto tol = static_cast<Scalar>(checks.tolerance);
+    Vector<Scalar> out(s.rows());
+    stack_pass<true>(function, s, checks, [&](Index r0, Index b, const Scalar* packed, bool check) {
+        thread_local std::vector<Index> best;
+        best.resize(static_cast<std::size_t>(T * b));
+        const bool ok = packed_argmax(packed, T * b, K, check, tol, best.data());
+        VoteCounts count = VoteCounts::Zero(b, K);
+        for (Index t = 0; t < T; ++t)
+            for (Index i = 0; i < b; ++i) ++count(i, best[static_cast<std::size_t>(t * b + i)]);
+        score(count, out.segment(r0, b));
+        return ok;
+    });
+    return out;
 }
 
 /// KL(P_t || P_C) for every member t and row of a block: a b x T array, each entry clamped
@@ -114,9 +147,8 @@ BlockArray<Scalar> member_kl(const Scalar* packed, Index T, Index b, Index K) {
 /// [0, ln min(T, K)]; 0 when all members agree (always when T = 1).
 template <class Scalar>
 Vector<Scalar> vote_entropy(const PredictionStack<Scalar>& s, const CheckOptions& checks = {}) {
-    const Index T = s.members(), K = s.cols();
-    return detail::stack_score("vote_entropy", s, checks, [&](const Scalar* packed, Index b, auto out) {
-        const auto count = detail::votes(packed, T, b, K);
+    const Index T = s.members();
+    return detail::vote_score("vote_entropy", s, checks, [&](const detail::VoteCounts& count, auto out) {
         const detail::BlockArray<Scalar> share = count.template cast<Scalar>() / static_cast<Scalar>(T);
         out = detail::row_entropy(share).matrix();
     });
@@ -167,9 +199,8 @@ Vector<Scalar> max_kl_disagreement(const PredictionStack<Scalar>& s,
 /// always when T = 1.
 template <class Scalar>
 Vector<Scalar> variation_ratio(const PredictionStack<Scalar>& s, const CheckOptions& checks = {}) {
-    const Index T = s.members(), K = s.cols();
-    return detail::stack_score("variation_ratio", s, checks, [&](const Scalar* packed, Index b, auto out) {
-        const auto count = detail::votes(packed, T, b, K);
+    const Index T = s.members();
+    return detail::vote_score("variation_ratio", s, checks, [&](const detail::VoteCounts& count, auto out) {
         out = (Scalar(1) - count.rowwise().maxCoeff().template cast<Scalar>() / static_cast<Scalar>(T))
                   .matrix();
     });
