@@ -3,7 +3,9 @@
 //   reference/read   one pure streaming read of the T x N x K buffer (its sum);
 //   reference/plogp  a plain vectorised sum(p ln p) over the whole buffer: the BALD bar (BALD
 //                    needs exactly these logs plus the consensus's, N K more).
-// Scorers run with value checks off (`/unchecked`) and on (`/checked`, the default call).
+// Scorers run with value checks off (`/unchecked`) and on (`/checked`, the default call), and
+// `interleaved/<scorer>` alternates the two in every iteration and reports their ratio
+// (acquire_bench::alternate_checked): separate runs of the same call differ by up to 25% here.
 //
 // Flags: --n=100000 --t=20 --k=10,100, --smoke=1 for tiny sizes. Float throughout.
 #include "common.hpp"
@@ -71,6 +73,21 @@ void register_stack(Index t, Index n, Index k, Layout layout) {
     acquire::CheckOptions off;
     off.values = false;
     const acquire::CheckOptions on;
+    // Checked over unchecked with the two calls alternating in every iteration (15 rounds).
+    auto ratio_of = [&](const std::string& name, auto call) {
+        benchmark::RegisterBenchmark(("interleaved/" + name + suffix).c_str(), [=](benchmark::State& state) {
+            const Stack s = view(buffer(t, n, k, layout), t, n, k, layout);
+            acquire_bench::alternate_checked(state, [&](bool checked) {
+                benchmark::DoNotOptimize(call(s, checked ? on : off));
+            });
+        })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(15);
+    };
+    ratio_of("consensus_entropy", [](const Stack& s, const acquire::CheckOptions& c) { return acquire::consensus_entropy(s, c); });
+    ratio_of("vote_entropy", [](const Stack& s, const acquire::CheckOptions& c) { return acquire::vote_entropy(s, c); });
+    ratio_of("variation_ratio", [](const Stack& s, const acquire::CheckOptions& c) { return acquire::variation_ratio(s, c); });
+    ratio_of("mean_std", [](const Stack& s, const acquire::CheckOptions& c) { return acquire::mean_std(s, c); });
+    ratio_of("bald", [](const Stack& s, const acquire::CheckOptions& c) { return acquire::bald(s, c); });
+    ratio_of("kl_disagreement", [](const Stack& s, const acquire::CheckOptions& c) { return acquire::kl_disagreement(s, c); });
     // Each scorer as users call it (checked, the default) beside its kernel alone.
     for (const auto& [checks, tag] : {std::pair{off, "/unchecked"}, std::pair{on, "/checked"}}) {
         const std::string t = tag;

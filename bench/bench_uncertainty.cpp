@@ -7,7 +7,8 @@
 //   reference/plogp     Eigen's plain vectorised (P * log P).rowwise().sum(): the entropy bar.
 // Scorers run with value checks off (`/unchecked`, the kernel alone) and on (`/checked`, the
 // default: validated in the scoring pass), and `interleaved/<scorer>` alternates the two in every
-// iteration and reports checked_over_unchecked, best time against best time (7 rounds).
+// iteration (7 rounds) and reports checked_over_unchecked, best time against best time, and
+// paired_median, the median of the rounds' own ratios (acquire_bench::alternate_checked).
 //
 // Flags: --n=1000000 --k=10,100,1000 --scalars=0,1 (0 float, 1 double) --top_n=10000000
 //        --top_k=1000, and --smoke=1 for tiny sizes. Google Benchmark flags pass through.
@@ -18,7 +19,6 @@
 #include <acquire/synthetic.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <string>
 
 namespace {
@@ -80,19 +80,10 @@ void register_pool(Index n, Index k) {
         benchmark::RegisterBenchmark(("interleaved/" + name + suffix).c_str(), [=](benchmark::State& state) {
             const auto& p = pool<Scalar, Storage>(n, k);
             acquire::Vector<Scalar> out(n);
-            double best[2] = {1e300, 1e300};
-            for (auto _ : state) {
-                for (int checked = 0; checked < 2; ++checked) {
-                    const auto start = std::chrono::steady_clock::now();
-                    call(p, out, checked != 0);
-                    benchmark::DoNotOptimize(out.data());
-                    benchmark::ClobberMemory();
-                    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-                    best[checked] = std::min(best[checked], took.count());
-                }
-            }
-            state.counters["checked_over_unchecked"] = best[1] / best[0];
-            state.counters["unchecked_s"] = best[0];
+            acquire_bench::alternate_checked(state, [&](bool checked) {
+                call(p, out, checked);
+                benchmark::DoNotOptimize(out.data());
+            });
         })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(7);
     };
     auto with = [](bool checked) {
