@@ -106,25 +106,42 @@ TEMPLATE_TEST_CASE("stack value checks catch every kind of bad row at every plac
     // Short rows (K below four lanes' worth) are checked with the range over the whole block and
     // four rows' sums side by side: a bad row must be caught in each of the four places and in
     // the tail, whatever makes it bad.
-    const Index members = 3, rows = 14;
+    // [N][K][T] stacks are checked on the tiles their gather transposes: with 9 members, member
+    // 1 sits in a full tile and member 8 in what the tiles leave, and classes past the last
+    // full tile are added on in scalar code.
+    const Index rows = 14;
+    for (const Index members : {Index(3), Index(9)})
     for (const Index K : {Index(1), Index(2), Index(3), Index(10), Index(31), Index(40)}) {
         for (Index i : {Index(0), Index(1), Index(2), Index(3), Index(6), Index(13)}) {
-            for (int kind = 0; kind < 5; ++kind) {
+            for (int kind = 0; kind < 6; ++kind)
+            for (const Index m : {Index(1), members - 1}) {
                 if (K == 1 && (kind == 1 || kind == 2)) continue;  // [1] cannot move mass
-                INFO("K " << K << " row " << i << " kind " << kind);
+                INFO("T " << members << " K " << K << " member " << m << " row " << i << " kind " << kind);
                 std::vector<T> buf(static_cast<std::size_t>(members * rows * K), T(1) / T(K));
-                T* row = buf.data() + (1 * rows + i) * K;  // member 1
+                T* row = buf.data() + (m * rows + i) * K;
                 switch (kind) {
                     case 0: for (Index k = 0; k < K; ++k) row[k] *= T(1.01); break;  // sums to 1.01
                     case 1: row[0] = T(-0.05); row[1] += T(1) / T(K) + T(0.05); break;  // a negative, sum 1
                     case 2: row[0] = T(1.25); row[1] -= T(1.25) - T(1) / T(K); break;   // above 1, sum 1
                     case 3: row[K - 1] = std::numeric_limits<T>::quiet_NaN(); break;
-                    default: row[0] = std::numeric_limits<T>::infinity(); break;
+                    case 4: row[0] = std::numeric_limits<T>::infinity(); break;
+                    default:  // one entry above 1, none negative, the sum within tolerance
+                        for (Index k = 0; k < K; ++k) row[k] = 0;
+                        row[K / 2] = T(1.0005);
+                        break;
                 }
-                const auto s = acquire::PredictionStack<T>::tnk(buf.data(), members, rows, K);
-                const std::string where = "member 1 row " + std::to_string(i);
-                REQUIRE_THROWS_WITH(acquire::consensus_entropy(s), Contains(where));
-                REQUIRE_THROWS_WITH(acquire::bald(s), Contains(where));
+                std::vector<T> nkt(buf.size());
+                for (Index t = 0; t < members; ++t)
+                    for (Index r = 0; r < rows; ++r)
+                        for (Index k = 0; k < K; ++k)
+                            nkt[static_cast<std::size_t>((r * K + k) * members + t)] =
+                                buf[static_cast<std::size_t>((t * rows + r) * K + k)];
+                const std::string where = "member " + std::to_string(m) + " row " + std::to_string(i);
+                for (const auto& s : {acquire::PredictionStack<T>::tnk(buf.data(), members, rows, K),
+                                      acquire::PredictionStack<T>::nkt(nkt.data(), rows, K, members)}) {
+                    REQUIRE_THROWS_WITH(acquire::consensus_entropy(s), Contains(where));
+                    REQUIRE_THROWS_WITH(acquire::bald(s), Contains(where));
+                }
             }
         }
     }

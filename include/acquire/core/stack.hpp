@@ -160,7 +160,8 @@ void gather_block(const PredictionStack<Scalar>& s, Index r0, Index b, Scalar* o
         // Full P x P tiles go through SIMD registers (Eigen's packet transpose).
         using Packet = typename Eigen::internal::packet_traits<Scalar>::type;
         constexpr Index P = Eigen::internal::unpacket_traits<Packet>::size;
-        const Index k_tiled = cs == T ? K - K % P : 0, t_tiled = T - T % P;
+        // No tiles without SIMD packets (EIGEN_DONT_VECTORIZE): everything is left to the loop below.
+        const Index k_tiled = P > 1 && cs == T ? K - K % P : 0, t_tiled = P > 1 ? T - T % P : 0;
         for (Index i = 0; i < b; ++i) {
             const Scalar* src = base + (r0 + i) * rs;
             Scalar* dst_row = out + i * K;
