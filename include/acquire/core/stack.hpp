@@ -200,7 +200,6 @@ void gather_block(const PredictionStack<Scalar>& s, Index r0, Index b, Scalar* o
 #pragma GCC diagnostic pop
 #endif
 
-
 /// Whether every row of a packed [T][b][K] block (T * b contiguous rows of K) is a
 /// distribution: finite, in [0, 1], summing to 1 within `tol`. One pass in the block's memory
 /// order, meant to run on a block that was just gathered and is still in cache.
@@ -273,7 +272,7 @@ bool packed_block_ok(const Scalar* packed, Index rows, Index K, Scalar tol) {
 /// short rows, the check reads the run as it arrives from memory and the copy then reads it
 /// from L1: the check's transposing arithmetic overlaps the stack's memory traffic instead of
 /// following it (checked consensus entropy at K = 10 went from 1.14-1.18x the unchecked call
-/// to 1.02-1.06x). Everything else is checked on `out` after the gather: for [N][T][K],
+/// to 1.02-1.08x). Everything else is checked on `out` after the gather: for [N][T][K],
 /// checking the source first moved the copy loop's work after the memory traffic instead, and
 /// at K = 100 the plain copy streams faster than the check's loads (1.24x against 1.14x).
 /// Verdicts are per row, so they are the same wherever the rows are read.
@@ -310,14 +309,6 @@ void for_each_gathered_block(const PredictionStack<Scalar>& s, bool check, Scala
         packed.resize(static_cast<std::size_t>(s.members() * b * s.cols()));
         const bool ok = gather_checked_block(s, r0, b, packed.data(), check, tol);
         kernel(r0, b, static_cast<const Scalar*>(packed.data()), ok);
-    });
-}
-
-/// for_each_gathered_block without checks: kernel(r0, b, packed).
-template <class Scalar, class Kernel>
-void for_each_stack_block(const PredictionStack<Scalar>& s, Kernel&& kernel) {
-    for_each_gathered_block(s, false, Scalar(0), [&](Index r0, Index b, const Scalar* packed, bool) {
-        kernel(r0, b, packed);
     });
 }
 
@@ -362,7 +353,7 @@ void stack_pass(const char* function, const PredictionStack<Scalar>& s, const Ch
     report_stack_problem(function, s, bad, block, checks.tolerance);
 }
 
-/// Runs kernel(r0, b, packed) over the stack's blocks like for_each_stack_block and, when
+/// Runs kernel(r0, b, packed) over the stack's blocks like for_each_gathered_block and, when
 /// `checks.values` is set, validates each block as it is gathered (stack_pass).
 template <class Scalar, class Kernel>
 void for_each_checked_stack_block(const char* function, const PredictionStack<Scalar>& s,
