@@ -73,32 +73,28 @@ void register_stack(Index t, Index n, Index k, Layout layout) {
     acquire::CheckOptions off;
     off.values = false;
     const acquire::CheckOptions on;
-    // Checked over unchecked with the two calls alternating in every iteration (15 rounds).
-    auto ratio_of = [&](const std::string& name, auto call) {
-        benchmark::RegisterBenchmark(("interleaved/" + name + suffix).c_str(), [=](benchmark::State& state) {
+    // Each scorer as users call it (checked, the default) beside its kernel alone, and the two
+    // alternating in every iteration (15 rounds) for their ratio.
+    using Score = acquire::Vector<float> (*)(const Stack&, const acquire::CheckOptions&);
+    const std::pair<const char*, Score> scorers[] = {
+        {"bald", &acquire::bald<float>},
+        {"consensus_entropy", &acquire::consensus_entropy<float>},
+        {"kl_disagreement", &acquire::kl_disagreement<float>},
+        {"max_kl_disagreement", &acquire::max_kl_disagreement<float>},
+        {"vote_entropy", &acquire::vote_entropy<float>},
+        {"variation_ratio", &acquire::variation_ratio<float>},
+        {"mean_std", &acquire::mean_std<float>},
+    };
+    for (const auto& [name, score] : scorers) {
+        const std::string scorer = name;
+        add(scorer + "/unchecked", [score = score, off](const Stack& s, const auto&) { return score(s, off); });
+        add(scorer + "/checked", [score = score, on](const Stack& s, const auto&) { return score(s, on); });
+        benchmark::RegisterBenchmark(("interleaved/" + scorer + suffix).c_str(), [=, score = score](benchmark::State& state) {
             const Stack s = view(buffer(t, n, k, layout), t, n, k, layout);
             acquire_bench::alternate_checked(state, [&](bool checked) {
-                benchmark::DoNotOptimize(call(s, checked ? on : off));
+                benchmark::DoNotOptimize(score(s, checked ? on : off));
             });
         })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(15);
-    };
-    ratio_of("consensus_entropy", [](const Stack& s, const acquire::CheckOptions& c) { return acquire::consensus_entropy(s, c); });
-    ratio_of("vote_entropy", [](const Stack& s, const acquire::CheckOptions& c) { return acquire::vote_entropy(s, c); });
-    ratio_of("variation_ratio", [](const Stack& s, const acquire::CheckOptions& c) { return acquire::variation_ratio(s, c); });
-    ratio_of("mean_std", [](const Stack& s, const acquire::CheckOptions& c) { return acquire::mean_std(s, c); });
-    ratio_of("bald", [](const Stack& s, const acquire::CheckOptions& c) { return acquire::bald(s, c); });
-    ratio_of("kl_disagreement", [](const Stack& s, const acquire::CheckOptions& c) { return acquire::kl_disagreement(s, c); });
-    // Each scorer as users call it (checked, the default) beside its kernel alone.
-    for (const auto& [checks, tag] : {std::pair{off, "/unchecked"}, std::pair{on, "/checked"}}) {
-        const std::string t = tag;
-        const acquire::CheckOptions c = checks;
-        add("bald" + t, [c](const Stack& s, const auto&) { return acquire::bald(s, c); });
-        add("consensus_entropy" + t, [c](const Stack& s, const auto&) { return acquire::consensus_entropy(s, c); });
-        add("kl_disagreement" + t, [c](const Stack& s, const auto&) { return acquire::kl_disagreement(s, c); });
-        add("max_kl_disagreement" + t, [c](const Stack& s, const auto&) { return acquire::max_kl_disagreement(s, c); });
-        add("vote_entropy" + t, [c](const Stack& s, const auto&) { return acquire::vote_entropy(s, c); });
-        add("variation_ratio" + t, [c](const Stack& s, const auto&) { return acquire::variation_ratio(s, c); });
-        add("mean_std" + t, [c](const Stack& s, const auto&) { return acquire::mean_std(s, c); });
     }
 }
 
