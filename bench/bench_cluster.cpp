@@ -47,6 +47,24 @@ int main(int argc, char** argv) {
         for (auto _ : state) benchmark::DoNotOptimize(acquire::information_density(X, s, 1.0));
         state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * n * d * 4);
     })->Unit(benchmark::kMillisecond)->UseRealTime();
+    benchmark::RegisterBenchmark(("information_density/unchecked" + suffix).c_str(), [=](benchmark::State& state) {
+        const auto& X = pool();
+        acquire::CheckOptions off;
+        off.values = false;
+        for (auto _ : state) benchmark::DoNotOptimize(acquire::information_density(X, s, 1.0, off));
+        state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * n * d * 4);
+    })->Unit(benchmark::kMillisecond)->UseRealTime();
+    // The bare product the second pass computes (Eigen's matrix-vector product, X times a vector).
+    benchmark::RegisterBenchmark(("reference/eigen_product" + suffix).c_str(), [=](benchmark::State& state) {
+        const auto& X = pool();
+        const Eigen::VectorXf v = Eigen::VectorXf::Constant(d, 1.0f / float(d));
+        Eigen::VectorXf out(n);
+        for (auto _ : state) {
+            out.noalias() = X * v;
+            benchmark::DoNotOptimize(out.data());
+        }
+        state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * n * d * 4);
+    })->Unit(benchmark::kMillisecond)->UseRealTime();
     benchmark::RegisterBenchmark(("reference/prefilter_top_k" + suffix + "/m:" + std::to_string(beta * b)).c_str(),
                                  [=](benchmark::State& state) {
                                      for (auto _ : state) benchmark::DoNotOptimize(acquire::top_k(s, beta * b));

@@ -89,3 +89,61 @@ TEMPLATE_TEST_CASE("information_density: huge rows, error order", "[density][che
     off.values = false;
     REQUIRE_THROWS_WITH(acquire::information_density(Y, bad, 1.0, off), Contains("X row 2 has zero norm"));
 }
+
+TEMPLATE_TEST_CASE("information_density's row products have the bits of Eigen's product", "[density][simd]", float,
+                   double) {
+    using T = TestType;
+    using RowMajor = Eigen::Matrix<T, -1, -1, Eigen::RowMajor>;
+    // Rows of a wider matrix (stride past d), every row count a group of 4 leaves a remainder
+    // for, and d on both sides of the 16-byte packet and the prefetched cache line.
+    const RowMajor wide = acquire::synthetic::embeddings<T, Eigen::RowMajor>(13, 140);
+    for (Index d : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 128, 130}) {
+        const acquire::Vector<T> m = wide.row(12).head(d).transpose() / T(3);
+        for (Index rows : {1, 2, 3, 4, 5, 7, 8, 11}) {
+            const auto block = wide.topLeftCorner(rows, d);
+            acquire::Vector<T> eigen(rows), ours = acquire::Vector<T>::Constant(rows, T(-7));
+            eigen.noalias() = block * m;
+            acquire::detail::row_dots(block, m, ours);
+            INFO("d = " << d << ", rows = " << rows);
+            CHECK(ours == eigen);
+#ifdef ACQUIRE_AVX2
+            // The kernel called directly (row_dots leaves one row, a dot product, to Eigen).
+            if (acquire::detail::eigen_sse2_order<T> && acquire::detail::cpu_has_avx2() && rows > 1) {
+                ours.setConstant(T(-7));
+                acquire::detail::row_dots_avx2(block.data(), block.outerStride(), rows, d, m.data(), ours.data());
+                CHECK(ours == eigen);
+            }
+#endif
+        }
+    }
+}
+
+TEMPLATE_TEST_CASE("information_density's first pass has the bits of Eigen's norms and product", "[density][simd]",
+                   float, double) {
+    using T = TestType;
+    using RowMajor = Eigen::Matrix<T, -1, -1, Eigen::RowMajor>;
+    // Blocks of every length around Eigen's grouping of the product's columns (all of them
+    // below 128 rows, else 16; 4 for rows 32,000 bytes apart or more), d around the packets,
+    // a zero row (its inverse norm is 0), and rows far apart.
+    for (Index stride : {Index(140), Index(8100)}) {
+        RowMajor wide = acquire::synthetic::embeddings<T, Eigen::RowMajor>(260, stride);
+        wide.row(5).setZero();
+        for (Index d : {2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 128, 130}) {
+            for (Index len : {1, 2, 3, 16, 17, 127, 128, 130, 259}) {
+                if (stride > 140 && d > 9) continue;
+                const auto rows = wide.topLeftCorner(len, d);
+                auto invert = [](Index k, T s) { return s > 0 ? T(1) / std::sqrt(s) + T(k % 3) : T(0); };
+                acquire::Vector<T> inverse(len), sum = acquire::Vector<T>::Constant(d, T(0.25));
+                inverse = rows.rowwise().squaredNorm();
+                for (Index k = 0; k < len; ++k) inverse[k] = invert(k, inverse[k]);
+                sum.noalias() += rows.transpose() * inverse;
+                acquire::Vector<T> our_inverse = acquire::Vector<T>::Constant(len, T(-7)),
+                                   our_sum = acquire::Vector<T>::Constant(d, T(0.25));
+                acquire::detail::norms_and_sum(rows, our_inverse, our_sum, invert);
+                INFO("stride = " << stride << ", d = " << d << ", rows = " << len);
+                CHECK(our_inverse == inverse);
+                CHECK(our_sum == sum);
+            }
+        }
+    }
+}
