@@ -160,8 +160,8 @@ ACQUIRE_AVX2_KERNEL void norms_and_sum_avx2(const Scalar* x, Index stride, Index
     constexpr Index W = 32 / sizeof(Scalar), line = 64 / sizeof(Scalar);
     // Rows under 512 bytes: the rows 8 ahead are prefetched while the norms are taken. Pass 1
     // against Eigen's, paired medians of 15-21 rounds on a noisy host, float: d = 64 and 96
-    // 0.67-0.71x with the prefetch, 0.76-0.86x without; d = 128 0.76-1.00x without (three of
-    // four runs under 0.84x), 0.77-1.12x with; d = 256 0.93-0.95x without, 1.13-1.17x with.
+    // 0.67-0.71x with the prefetch, 0.76-0.86x without; d = 128 0.76-1.00x without (four of
+    // five runs at 0.76-0.84x), 0.77-1.12x with; d = 256 0.93-0.95x without, 1.13-1.17x with.
     const bool prefetch = stride * Index(sizeof(Scalar)) < 512;
     const std::uintptr_t ahead = static_cast<std::uintptr_t>(8 * stride) * sizeof(Scalar);
     for (Index g0 = 0; g0 < len; g0 += group) {
