@@ -26,6 +26,14 @@ constexpr bool eigen_sse2_order = Eigen::internal::packet_traits<Scalar>::Vector
 #endif
     ;
 
+/// Whether the kernels below may stand in for Eigen's code on a block of rows of type Rows:
+/// row-major float or double read in place, in a build where they give Eigen's bits (the
+/// callers still ask for a unit inner stride and an AVX2 CPU at run time).
+template <class Rows, class Scalar = typename Rows::Scalar>
+constexpr bool eigen_order_rows = Rows::IsRowMajor && bool(Rows::Flags & Eigen::DirectAccessBit) &&
+                                  (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>) &&
+                                  eigen_sse2_order<Scalar>;
+
 /// Two rows' 16-byte chains in a 256-bit register, one per 128-bit half, for the kernels below:
 /// each half sees exactly the operations Eigen's SSE2 code applies to one row.
 template <class Scalar>
@@ -213,10 +221,7 @@ ACQUIRE_AVX2_KERNEL void norms_and_sum_avx2(const Scalar* x, Index stride, Index
 template <class Rows, class Mean, class Dots>
 void row_dots(const Rows& rows, const Mean& m, Dots&& dots) {
 #ifdef ACQUIRE_AVX2
-    using Scalar = typename Rows::Scalar;
-    if constexpr (Rows::IsRowMajor && bool(Rows::Flags & Eigen::DirectAccessBit) &&
-                  (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>) &&
-                  eigen_sse2_order<Scalar>) {
+    if constexpr (eigen_order_rows<Rows>) {
         // One row: Eigen's product is then a dot product, in another order.
         if (rows.rows() > 1 && rows.innerStride() == 1 && cpu_has_avx2())
             return row_dots_avx2(rows.data(), rows.outerStride(), rows.rows(), rows.cols(), m.data(), dots.data());
@@ -233,14 +238,11 @@ template <class Rows, class Inverse, class Sum, class Invert>
 void norms_and_sum(const Rows& rows, Inverse&& inverse, Sum& sum, Invert&& invert) {
     const Index len = rows.rows();
 #ifdef ACQUIRE_AVX2
-    using Scalar = typename Rows::Scalar;
-    if constexpr (Rows::IsRowMajor && bool(Rows::Flags & Eigen::DirectAccessBit) &&
-                  (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>) &&
-                  eigen_sse2_order<Scalar>) {
+    if constexpr (eigen_order_rows<Rows>) {
         // d = 1: Eigen's product is then a dot product, in another order.
         if (const Index d = rows.cols(); d > 1 && rows.innerStride() == 1 && cpu_has_avx2()) {
             const Index stride = rows.outerStride();
-            const Index group = len < 128 ? len : stride * Index(sizeof(Scalar)) < 32000 ? 16 : 4;
+            const Index group = len < 128 ? len : stride * Index(sizeof(typename Rows::Scalar)) < 32000 ? 16 : 4;
             return norms_and_sum_avx2(rows.data(), stride, len, d, group, inverse.data(), sum.data(), invert);
         }
     }
