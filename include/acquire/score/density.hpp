@@ -87,14 +87,22 @@ ACQUIRE_AVX2_INLINE Scalar finish_row_dot(Scalar cc, const Scalar* x, const Scal
 /// of Eigen's SSE2 row-major matrix-vector product (Eigen 3.4): per row, a 16-byte chain
 /// c = c + x_j * m_j over the whole packets (multiply, then add: AVX2 alone has no fused
 /// multiply-add), reduced as Eigen's predux does, then the entries past the last packet added
-/// one at a time, and the result added to 0. Here two rows share a 256-bit register, and the
-/// rows 8 ahead are prefetched: Eigen's product, which does neither, ran at 60% of a read's
-/// speed at d = 128.
+/// one at a time, and the result added to 0. Here two rows share a 256-bit register, four rows
+/// at a time: Eigen's product, which takes one row at a time, ran at 60% of a read's speed at
+/// d = 128. Four rows side by side are four streams, so the kernel asks for the lines ahead:
+/// rows of up to 1 KB with little padding, the next group but one (prefetch_group: rows of 128
+/// floats from memory, medians of 15 rounds on an AMD EPYC, 0.9-1.1x a read against 1.5-1.6x
+/// with the per-row requests below; 256 floats 1.0-1.15x against 1.4-1.5x; 64 doubles 1.0x
+/// against 1.6x); longer or padded rows, each row's lines 8 rows ahead (rows of 1,024 and
+/// 2,048 floats: 0.8-0.9x a read, against 0.9-1.0x in memory order).
 template <class Scalar>
 ACQUIRE_AVX2_KERNEL void row_dots_avx2(const Scalar* x, Index stride, Index rows, Index d, const Scalar* m, Scalar* out) {
     using L = PairLanes<Scalar>;
     constexpr Index P = 16 / sizeof(Scalar), line = 64 / sizeof(Scalar), ahead = 8;
     const Index whole = d - d % P;
+    const std::uintptr_t row_bytes = static_cast<std::uintptr_t>(stride) * sizeof(Scalar);
+    const bool in_order = row_bytes <= 1024 && stride - d < line;
+    const std::uintptr_t span = 4 * row_bytes;
     for (Index i = 0; i < rows; i += 4) {
         // Four rows, or what is left (a missing row repeats the last one; its result is dropped).
         const Index last = std::min(rows - 1, i + 3);
@@ -103,9 +111,13 @@ ACQUIRE_AVX2_KERNEL void row_dots_avx2(const Scalar* x, Index stride, Index rows
                      *r3 = x + last * stride;
         auto a = L::zero(), b = L::zero();
         for (Index j = 0; j < whole; j += P) {
-            if (j % line == 0)
-                for (Index q = 0; q < 4; ++q)
-                    prefetch_ahead(r0 + j, static_cast<std::uintptr_t>((ahead + q) * stride) * sizeof(Scalar));
+            if (j % line == 0) {
+                if (in_order)  // four lines per line of each row read; the last step, the rest
+                    prefetch_group(r0, span, 4 * j * sizeof(Scalar), j + line < whole ? 4 * (j + line) * sizeof(Scalar) : span);
+                else
+                    for (Index q = 0; q < 4; ++q)
+                        prefetch_ahead(r0 + j, static_cast<std::uintptr_t>((ahead + q) * stride) * sizeof(Scalar));
+            }
             const auto mm = L::both(m + j);
             a = L::add(L::mul(L::load(r0 + j, r1 + j), mm), a);
             b = L::add(L::mul(L::load(r2 + j, r3 + j), mm), b);
@@ -166,18 +178,25 @@ ACQUIRE_AVX2_KERNEL void norms_and_sum_avx2(const Scalar* x, Index stride, Index
                                            Scalar* inverse, Scalar* sum, Invert&& invert) {
     using L = PairLanes<Scalar>;
     constexpr Index W = 32 / sizeof(Scalar), line = 64 / sizeof(Scalar);
-    // Rows under 512 bytes: the rows 8 ahead are prefetched while the norms are taken. Pass 1
-    // against Eigen's, paired medians of 15-21 rounds on a noisy host, float: d = 64 and 96
-    // 0.67-0.71x with the prefetch, 0.76-0.86x without; d = 128 0.76-1.00x without (four of
-    // five runs at 0.76-0.84x), 0.77-1.12x with; d = 256 0.93-0.95x without, 1.13-1.17x with.
-    const bool prefetch = stride * Index(sizeof(Scalar)) < 512;
-    const std::uintptr_t ahead = static_cast<std::uintptr_t>(8 * stride) * sizeof(Scalar);
+    // The norms read two rows side by side, so the lines ahead are asked for as they are taken.
+    // Rows with little padding: the next pair but one (prefetch_group; pass 1 from memory
+    // against one read of X, medians of 15 rounds on an AMD EPYC: rows of 128 floats 1.2x
+    // against 1.4-1.65x with the per-row requests below or none; 256 and 512 floats 1.25-1.35x
+    // against 1.55-1.75x; 64 doubles 1.2x against 1.7-1.8x). Padded rows under 512 bytes: the
+    // rows 8 ahead, each from its first entry (an older measurement against Eigen's pass,
+    // float: d = 64 and 96 0.67-0.71x with it, 0.76-0.86x without); longer ones: none.
+    const std::uintptr_t row_bytes = static_cast<std::uintptr_t>(stride) * sizeof(Scalar);
+    const bool in_order = stride - d < line;
+    const bool per_row = !in_order && row_bytes < 512;
+    const std::uintptr_t ahead = 8 * row_bytes;
     for (Index g0 = 0; g0 < len; g0 += group) {
         const Index g1 = std::min(len, g0 + group);
         for (Index k = g0; k < g1; k += 2) {
             const Scalar* r0 = x + k * stride;
             const Scalar* r1 = k + 1 < g1 ? r0 + stride : r0;
-            if (prefetch)
+            if (in_order)
+                prefetch_group(r0, 2 * row_bytes, 0, 2 * row_bytes);
+            else if (per_row)
                 for (Index j = 0; j < d; j += line) prefetch_ahead(r0 + j, ahead), prefetch_ahead(r1 + j, ahead);
             Scalar s0, s1;
             squared_norms(r0, r1, d, s0, s1);
