@@ -348,35 +348,42 @@ Vector<typename DerivedS::Scalar> information_density(const Eigen::MatrixBase<De
         }
     const XVector mean = (partial.rowwise().sum() / static_cast<double>(n)).template cast<XScalar>();
 
-    const int power = beta == std::floor(beta) && beta <= 8 ? static_cast<int>(beta) : -1;
-    auto weight = [&](double similarity) {
-        switch (power) {
-            case 0: return 1.0;  // as std::pow(x, 0), also for x = 0
-            case 1: return similarity;
-            case -1: return beta == 0.5 ? std::sqrt(similarity) : std::pow(similarity, beta);
-            default: {
-                double w = similarity;
-                for (int k = 1; k < power; ++k) w *= similarity;
-                return w;
-            }
-        }
-    };
+    // Pass 2, with the weight's form chosen once, outside the loop over rows (the loop is then
+    // plain arithmetic the compiler can vectorise).
     Vector<Scalar> out(n);
     const auto flat = scores.derived().reshaped();
-    detail::parallel_for(chunks, 2, [&](Index reversed) {
-        const Index j = chunks - 1 - reversed;
-        const Index c0 = j * chunk, c1 = std::min(n, c0 + chunk);
-        XVector dots(block);
-        for (Index r1 = c1; r1 > c0;) {
-            const Index r0 = std::max(c0, r1 - block), len = r1 - r0;
-            detail::row_dots(X.middleRows(r0, len), mean, dots.head(len));
-            for (Index i = 0; i < len; ++i) {
-                const double similarity = std::max(0.0, static_cast<double>(dots[i] * inverse[r0 + i]));
-                out[r0 + i] = static_cast<Scalar>(static_cast<double>(flat(r0 + i)) * weight(similarity));
+    auto weigh_rows = [&](auto weight) {
+        detail::parallel_for(chunks, 2, [&](Index reversed) {
+            const Index j = chunks - 1 - reversed;
+            const Index c0 = j * chunk, c1 = std::min(n, c0 + chunk);
+            XVector dots(block);
+            for (Index r1 = c1; r1 > c0;) {
+                const Index r0 = std::max(c0, r1 - block), len = r1 - r0;
+                detail::row_dots(X.middleRows(r0, len), mean, dots.head(len));
+                for (Index i = 0; i < len; ++i) {
+                    const double similarity = std::max(0.0, static_cast<double>(dots[i] * inverse[r0 + i]));
+                    out[r0 + i] = static_cast<Scalar>(static_cast<double>(flat(r0 + i)) * weight(similarity));
+                }
+                r1 = r0;
             }
-            r1 = r0;
-        }
-    });
+        });
+    };
+    const int power = beta == std::floor(beta) && beta <= 8 ? static_cast<int>(beta) : -1;
+    switch (power) {
+        case 0: weigh_rows([](double) { return 1.0; }); break;  // as std::pow(x, 0), also for x = 0
+        case 1: weigh_rows([](double x) { return x; }); break;
+        case 2: weigh_rows([](double x) { return x * x; }); break;
+        case -1:
+            if (beta == 0.5) weigh_rows([](double x) { return std::sqrt(x); });
+            else weigh_rows([beta](double x) { return std::pow(x, beta); });
+            break;
+        default:
+            weigh_rows([power](double x) {
+                double w = x;
+                for (int k = 1; k < power; ++k) w *= x;
+                return w;
+            });
+    }
     return out;
 }
 
