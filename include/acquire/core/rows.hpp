@@ -328,7 +328,6 @@ ACQUIRE_AVX2_KERNEL void long_rows_avx2(const Scalar* x, Index stride, Index cou
         // Rows go four at a time, so that four sums' chains of dependent adds overlap (one row
         // at a time runs at a third of the speed); the rows left over go one at a time.
         const std::uintptr_t ahead = prefetch_distance<Scalar>(stride);
-        const GroupPrefetch<Scalar, 4> next(stride, K);
         V mn = highest, mx = lowest, mn2 = highest, mx2 = lowest;
         Scalar lo = inf, hi = -inf;
         Index i = 0;
@@ -338,9 +337,7 @@ ACQUIRE_AVX2_KERNEL void long_rows_avx2(const Scalar* x, Index stride, Index cou
             V a0 = zero, a1 = zero, a2 = zero, a3 = zero;
             Index j = 0;
             for (; j + L <= K; j += L) {
-                if (next.in_order) next.step(r, j, K);
-                else
-                    for (const Scalar* row : {r, r1, r2, r3}) prefetch_ahead(row + j, ahead);
+                for (const Scalar* row : {r, r1, r2, r3}) prefetch_ahead(row + j, ahead);
                 const V v0 = A::load(r + j), v1 = A::load(r1 + j), v2 = A::load(r2 + j), v3 = A::load(r3 + j);
                 a0 = A::add(a0, v0);
                 a1 = A::add(a1, v1);
