@@ -221,30 +221,6 @@ ACQUIRE_AVX2_KERNEL Index short_rows_avx2(const Scalar* x, Index stride, Index c
     return i;
 }
 
-/// The memory-order requests (prefetch_group) of a kernel that reads R rows of K entries side
-/// by side, `stride` entries apart, a register of L entries at a time: used for rows of up to
-/// 1 KB with little padding (longer rows: each row's own lines, prefetch_rows on, which kept up
-/// there). Each step that starts a cache line of the rows asks for R lines; the last, for the
-/// rest of the group. From memory, N = 1e6 rows of 100, one thread, an AMD EPYC, against one
-/// read of P in the same binary (medians of 5, three runs): least_confidence (four rows at a
-/// time) went from 1.45-1.55x to 0.95-1.05x unchecked and 1.3-1.45x to 1.0-1.05x checked in
-/// float, 1.4-1.85x to 1.0-1.2x in double; margin (two rows) from 1.1-1.2x to 0.97-0.98x.
-template <class Scalar, int R>
-struct GroupPrefetch {
-    static constexpr Index line = 64 / Index(sizeof(Scalar)), L = Avx2<Scalar>::lanes;
-    std::uintptr_t span;
-    bool in_order;
-    GroupPrefetch(Index stride, Index K)
-        : span(std::uintptr_t(R * stride) * sizeof(Scalar)), in_order(stride * Index(sizeof(Scalar)) <= 1024 && stride - K < line) {}
-    /// At entry j of the group's rows (a multiple of L; K the row length).
-    ACQUIRE_AVX2_INLINE void step(const Scalar* group, Index j, Index K) const {
-        if (j % line != 0) return;
-        const bool last = j + line + L > K;
-        prefetch_group(group, span, std::uintptr_t(R * j) * sizeof(Scalar),
-                       last ? span : std::uintptr_t(R * (j + line)) * sizeof(Scalar));
-    }
-};
-
 /// R rows of long_rows_avx2's scoring path, row r at x + r * stride, scored into out[r]: each
 /// row's chains (top two, sum) as row_pass's vector loop and scalar tail keeps them, side by side.
 /// The lowest entries go into the block's `mn` and `block_lo`. Returns whether the rows' highest
@@ -259,7 +235,12 @@ ACQUIRE_AVX2_INLINE bool long_row_group(const Scalar* x, Index stride, Index K, 
     constexpr Scalar inf = std::numeric_limits<Scalar>::infinity();
     const V lowest = A::set1(-inf);
     const std::uintptr_t ahead = prefetch_distance<Scalar>(stride);
-    const GroupPrefetch<Scalar, R> next(stride, K);
+    // Rows in memory order where GroupPrefetch applies. From memory, N = 1e6 rows of 100, one
+    // thread, an AMD EPYC, against one read of P in the same binary (medians of 5, three runs):
+    // least_confidence (four rows at a time) went from 1.45-1.55x to 0.95-1.05x unchecked and
+    // 1.3-1.45x to 1.0-1.05x checked in float, 1.4-1.85x to 1.0-1.2x in double; margin (two
+    // rows) from 1.1-1.2x to 0.97-0.98x.
+    const GroupPrefetch<Scalar, R, L> next(stride, K);
     V m1[R], m2[R], acc[R];
     for (int r = 0; r < R; ++r) {
         m1[r] = m2[r] = lowest;

@@ -72,29 +72,41 @@ ACQUIRE_AVX2_INLINE void prefetch_ahead(const void* p, std::uintptr_t ahead) {
     _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<std::uintptr_t>(p) + ahead), _MM_HINT_T0);
 }
 
-/// Kernels that read a group of rows side by side (a few rows' entries j, then j + 8, ...) make
-/// as many interleaved streams, and the hardware prefetcher of an AMD EPYC (Zen 3) follows them
-/// poorly: four rows of 128 floats read that way from memory ran at 1.5x the time of one read
-/// of the same bytes, with or without each row's lines asked for 8 or 16 rows ahead.
-/// prefetch_group asks instead for the lines of the group that starts `span + 8 KB` past this
-/// one (`span`: the group's bytes; rows with little padding, so groups follow one another), in
-/// memory order: its bytes [from, to). A kernel asks for a share of them per step of its loop
-/// (at once, four rows of 256 floats ran at 1.4x a read; spread over the loop, at 1.0-1.15x).
-/// Formed as integers: the lines may lie past the data.
-ACQUIRE_AVX2_INLINE void prefetch_group(const void* group, std::uintptr_t span, std::uintptr_t from,
-                                        std::uintptr_t to) {
-    const std::uintptr_t next = reinterpret_cast<std::uintptr_t>(group) + span + 8192;
-    for (std::uintptr_t line = (next + from) & ~std::uintptr_t(63); line < next + to; line += 64)
-        _mm_prefetch(reinterpret_cast<const char*>(line), _MM_HINT_T0);
-}
-
 /// Asks for the cache lines of the `bytes` bytes that start `ahead` bytes past `p`, from baseline
-/// code (prefetch_ahead is for AVX2 kernels). Formed as integers: the span may lie past the data.
-inline void prefetch_span(const void* p, std::uintptr_t ahead, std::uintptr_t bytes) {
+/// code and (inlined, as prefetch_ahead is) from the AVX2 kernels' loops. Formed as integers:
+/// the span may lie past the data.
+inline __attribute__((always_inline)) void prefetch_span(const void* p, std::uintptr_t ahead, std::uintptr_t bytes) {
     const std::uintptr_t first = (reinterpret_cast<std::uintptr_t>(p) + ahead) & ~std::uintptr_t(63);
     const std::uintptr_t end = reinterpret_cast<std::uintptr_t>(p) + ahead + bytes;
     for (std::uintptr_t line = first; line < end; line += 64) _mm_prefetch(reinterpret_cast<const char*>(line), _MM_HINT_T0);
 }
+
+/// Kernels that read a group of R rows side by side (entries j of each row, then j + Step, ...)
+/// make as many interleaved streams, and the hardware prefetcher of an AMD EPYC (Zen 3) follows
+/// them poorly: four rows of 128 floats read that way from memory ran at 1.5x the time of one
+/// read of the same bytes, with or without each row's lines asked for 8 or 16 rows ahead.
+/// GroupPrefetch asks instead, in memory order, for the group that starts `span + 8 KB` past
+/// the current one (`span`: the group's bytes): R lines at each step that starts a cache line
+/// of the rows, the rest of the group at the last such step. Spread over the loop: asked for at
+/// once, four rows of 256 floats ran at 1.4x a read, spread at 1.0-1.15x. `in_order` says where
+/// it applies: rows of up to 1 KB with little padding, so that groups follow one another
+/// (longer rows kept up with each row's own lines asked for ahead, which the kernels then do).
+template <class Scalar, int R, int Step>
+struct GroupPrefetch {
+    static constexpr Index line = 64 / Index(sizeof(Scalar));
+    std::uintptr_t span;
+    bool in_order;
+    GroupPrefetch(Index stride, Index K)
+        : span(std::uintptr_t(R * stride) * sizeof(Scalar)),
+          in_order(stride * Index(sizeof(Scalar)) <= 1024 && stride - K < line) {}
+    /// At entry j of the group's first row, in a loop that runs while j + Step <= end.
+    ACQUIRE_AVX2_INLINE void step(const Scalar* group, Index j, Index end) const {
+        if (j % line != 0) return;
+        const std::uintptr_t from = std::uintptr_t(R * j) * sizeof(Scalar);
+        const std::uintptr_t to = j + line + Step > end ? span : std::uintptr_t(R * (j + line)) * sizeof(Scalar);
+        prefetch_span(group, span + 8192 + from, to - from);
+    }
+};
 
 /// One 256-bit register of Scalar and the operations the kernels need. max and min are
 /// std::max and std::min lane by lane, operand order included (std::max(a, b) is b only when

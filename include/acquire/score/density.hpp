@@ -90,7 +90,7 @@ ACQUIRE_AVX2_INLINE Scalar finish_row_dot(Scalar cc, const Scalar* x, const Scal
 /// one at a time, and the result added to 0. Here two rows share a 256-bit register, four rows
 /// at a time: Eigen's product, which takes one row at a time, ran at 60% of a read's speed at
 /// d = 128. Four rows side by side are four streams, so the kernel asks for the lines ahead:
-/// rows of up to 1 KB with little padding, the next group but one (prefetch_group: rows of 128
+/// rows of up to 1 KB with little padding, the next group but one (GroupPrefetch: rows of 128
 /// floats from memory, medians of 15 rounds on an AMD EPYC, 0.9-1.1x a read against 1.5-1.6x
 /// with the per-row requests below; 256 floats 1.0-1.15x against 1.4-1.5x; 64 doubles 1.0x
 /// against 1.6x); longer or padded rows, each row's lines 8 rows ahead (rows of 1,024 and
@@ -100,9 +100,7 @@ ACQUIRE_AVX2_KERNEL void row_dots_avx2(const Scalar* x, Index stride, Index rows
     using L = PairLanes<Scalar>;
     constexpr Index P = 16 / sizeof(Scalar), line = 64 / sizeof(Scalar), ahead = 8;
     const Index whole = d - d % P;
-    const std::uintptr_t row_bytes = static_cast<std::uintptr_t>(stride) * sizeof(Scalar);
-    const bool in_order = row_bytes <= 1024 && stride - d < line;
-    const std::uintptr_t span = 4 * row_bytes;
+    const GroupPrefetch<Scalar, 4, P> next(stride, d);
     for (Index i = 0; i < rows; i += 4) {
         // Four rows, or what is left (a missing row repeats the last one; its result is dropped).
         const Index last = std::min(rows - 1, i + 3);
@@ -111,13 +109,11 @@ ACQUIRE_AVX2_KERNEL void row_dots_avx2(const Scalar* x, Index stride, Index rows
                      *r3 = x + last * stride;
         auto a = L::zero(), b = L::zero();
         for (Index j = 0; j < whole; j += P) {
-            if (j % line == 0) {
-                if (in_order)  // four lines per line of each row read; the last step, the rest
-                    prefetch_group(r0, span, 4 * j * sizeof(Scalar), j + line < whole ? 4 * (j + line) * sizeof(Scalar) : span);
-                else
-                    for (Index q = 0; q < 4; ++q)
-                        prefetch_ahead(r0 + j, static_cast<std::uintptr_t>((ahead + q) * stride) * sizeof(Scalar));
-            }
+            if (next.in_order)
+                next.step(r0, j, whole);
+            else if (j % line == 0)
+                for (Index q = 0; q < 4; ++q)
+                    prefetch_ahead(r0 + j, static_cast<std::uintptr_t>((ahead + q) * stride) * sizeof(Scalar));
             const auto mm = L::both(m + j);
             a = L::add(L::mul(L::load(r0 + j, r1 + j), mm), a);
             b = L::add(L::mul(L::load(r2 + j, r3 + j), mm), b);
@@ -179,7 +175,7 @@ ACQUIRE_AVX2_KERNEL void norms_and_sum_avx2(const Scalar* x, Index stride, Index
     using L = PairLanes<Scalar>;
     constexpr Index W = 32 / sizeof(Scalar), line = 64 / sizeof(Scalar);
     // The norms read two rows side by side, so the lines ahead are asked for as they are taken.
-    // Rows with little padding: the next pair but one (prefetch_group; pass 1 from memory
+    // Rows with little padding: the next pair but one (pass 1 from memory
     // against one read of X, medians of 15 rounds on an AMD EPYC: rows of 128 floats 1.2x
     // against 1.4-1.65x with the per-row requests below or none; 256 and 512 floats 1.25-1.35x
     // against 1.55-1.75x; 64 doubles 1.2x against 1.7-1.8x). Padded rows under 512 bytes: the
@@ -194,8 +190,8 @@ ACQUIRE_AVX2_KERNEL void norms_and_sum_avx2(const Scalar* x, Index stride, Index
         for (Index k = g0; k < g1; k += 2) {
             const Scalar* r0 = x + k * stride;
             const Scalar* r1 = k + 1 < g1 ? r0 + stride : r0;
-            if (in_order)
-                prefetch_group(r0, 2 * row_bytes, 0, 2 * row_bytes);
+            if (in_order)  // the next pair but one, at once (GroupPrefetch's group)
+                prefetch_span(r0, 2 * row_bytes + 8192, 2 * row_bytes);
             else if (per_row)
                 for (Index j = 0; j < d; j += line) prefetch_ahead(r0 + j, ahead), prefetch_ahead(r1 + j, ahead);
             Scalar s0, s1;
