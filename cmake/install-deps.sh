@@ -14,6 +14,10 @@ packages=(
   libtorch-dev                     # the libtorch interop tests and the CNN example
   doxygen                          # the API reference (the docs target)
   pkg-config                       # the consumer test's pkg-config build
+  python3-dev pybind11-dev python3-pybind11   # the Python module (python/, pip install .)
+  python3-numpy python3-pytest python3-venv python3-pip python3-setuptools
+  python3-torch                    # the module's tensor tests
+  python3-sklearn python3-scipy python3-matplotlib  # the Python example and benchmark
 )
 
 missing=()

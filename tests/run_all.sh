@@ -11,7 +11,10 @@
 #   5. determinism: the release build's per-function output digests against a build without
 #      OpenMP (test_determinism also compares 1 and 3 threads inside each build);
 #   6. fuzzing: every libFuzzer target (clang, ASan + UBSan) for ACQUIRE_FUZZ_SECONDS (default 20)
-#      each over its seed corpus (tests/fuzz/run.sh).
+#      each over its seed corpus (tests/fuzz/run.sh);
+#   7. Python: the module's pytest suite runs in stage 1 (ctest's `python` test, from the release
+#      build); here `pip install .` into a venv as the README shows, the Python example --quick
+#      and the Python benchmark --quick.
 # Build trees go to build/release and build/sanitize (override with ACQUIRE_BUILD_ROOT).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +22,9 @@ root=${ACQUIRE_BUILD_ROOT:-build}
 jobs=${ACQUIRE_JOBS:-$(nproc)}
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
+# Debian's Python, which has numpy, pytest and torch from the distribution's packages (a
+# python3 earlier on PATH, e.g. pyenv's, may have none of them).
+python=$(command -v /usr/bin/python3 || command -v python3)
 
 passed=0
 failed=0
@@ -43,12 +49,13 @@ build() {  # build DIR CMAKE_ARGS...
   cmake -S . -B "$dir" "${generator[@]}" "$@" >/dev/null && cmake --build "$dir" -j "$jobs"
 }
 
-stage "release build" build "$root/release" -DCMAKE_BUILD_TYPE=Release -DACQUIRE_TEST_CXX_STANDARD=17
+stage "release build" build "$root/release" -DCMAKE_BUILD_TYPE=Release -DACQUIRE_TEST_CXX_STANDARD=17 \
+  "-DPYTHON_EXECUTABLE=$python"
 stage "release tests" ctest --test-dir "$root/release" --output-on-failure -j "$jobs"
 
 stage "sanitizer build" build "$root/sanitize" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" -DACQUIRE_TEST_CXX_STANDARD=20 \
-  -DACQUIRE_BUILD_BENCHMARKS=OFF -DACQUIRE_BUILD_EXAMPLES=OFF \
+  -DACQUIRE_BUILD_BENCHMARKS=OFF -DACQUIRE_BUILD_EXAMPLES=OFF -DACQUIRE_BUILD_PYTHON=OFF \
   "-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 stage "sanitizer tests" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -85,7 +92,7 @@ fi
 same_digests() {
   cmake -S . -B "$root/no-openmp" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DACQUIRE_USE_OPENMP=OFF \
     -DACQUIRE_TEST_CXX_STANDARD=17 -DACQUIRE_BUILD_BENCHMARKS=OFF -DACQUIRE_BUILD_EXAMPLES=OFF \
-    -DACQUIRE_INSTALL=OFF >/dev/null &&
+    -DACQUIRE_INSTALL=OFF -DACQUIRE_BUILD_PYTHON=OFF >/dev/null &&
     cmake --build "$root/no-openmp" -j "$jobs" --target test_determinism >/dev/null || return 1
   ACQUIRE_DIGEST_FILE="$root/digests-openmp.txt" "$root/release/tests/test_determinism" >/dev/null &&
     ACQUIRE_DIGEST_FILE="$root/digests-serial.txt" "$root/no-openmp/tests/test_determinism" >/dev/null &&
@@ -97,10 +104,26 @@ stage "determinism without OpenMP" same_digests
 if command -v clang++ >/dev/null; then
   stage "fuzz build" build "$root/fuzz" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DACQUIRE_BUILD_FUZZERS=ON -DACQUIRE_BUILD_TESTS=OFF -DACQUIRE_BUILD_BENCHMARKS=OFF \
-    -DACQUIRE_BUILD_EXAMPLES=OFF -DACQUIRE_USE_OPENMP=OFF -DACQUIRE_INSTALL=OFF
+    -DACQUIRE_BUILD_EXAMPLES=OFF -DACQUIRE_USE_OPENMP=OFF -DACQUIRE_INSTALL=OFF -DACQUIRE_BUILD_PYTHON=OFF
   stage "fuzz" tests/fuzz/run.sh "$root/fuzz" "${ACQUIRE_FUZZ_SECONDS:-20}"
 else
   stage "fuzz (clang++ not found: run cmake/install-deps.sh)" false
+fi
+
+# Python: the README's install route, then the example and the benchmark from the release build.
+pip_install() {
+  rm -rf "$root/venv" && "$python" -m venv --system-site-packages "$root/venv" &&
+    ACQUIRE_JOBS=$jobs "$root/venv/bin/pip" install --no-build-isolation --no-deps -q . &&
+    (cd "$root" && venv/bin/python -c "import acquire_al as acq, numpy as np; \
+print('pip install: acquire_al', acq.__version__, 'entropy', acq.entropy(np.full((1, 2), 0.5))[0])")
+}
+if [ -f "$root/release/py/acquire_al/__init__.py" ]; then
+  stage "python pip install (venv)" pip_install
+  stage "example python --quick" env PYTHONPATH="$root/release/py" "$python" examples/python/al_loop.py --quick \
+    --out "$root/python_quick"
+  stage "smoke python bench" env PYTHONPATH="$root/release/py" "$python" python/bench/bench_python.py --quick
+else
+  stage "python (module not built: run cmake/install-deps.sh)" false
 fi
 
 echo

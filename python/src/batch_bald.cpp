@@ -9,8 +9,8 @@ namespace acquire::python {
 void bind_batch_bald(py::module_& m) {
     m.def(
         "batch_bald",
-        [](py::handle stack, Index b, const std::string& layout, py::handle labeled, Index max_configurations,
-           Index samples, std::uint64_t seed, bool lazy, py::handle checks) {
+        [](ArrayArg stack, Index b, const std::string& layout, IndexArg labeled, Index max_configurations,
+           Index samples, std::uint64_t seed, bool lazy, ChecksArg checks) {
             BatchBaldOptions o;
             o.labeled = indices(labeled, "batch_bald", "labeled");
             o.max_configurations = max_configurations;

@@ -26,8 +26,8 @@ StochasticMode mode_of(const std::string& name) {
 void bind_by_score(py::module_& m) {
     m.def(
         "stochastic_batch",
-        [](py::handle scores, Index b, const std::string& mode, double beta, py::handle labeled, std::uint64_t seed,
-           py::handle checks) {
+        [](ArrayArg scores, Index b, const std::string& mode, double beta, IndexArg labeled, std::uint64_t seed,
+           ChecksArg checks) {
             StochasticOptions o;
             o.mode = mode_of(mode);
             o.beta = beta;
@@ -43,7 +43,7 @@ void bind_by_score(py::module_& m) {
 
     m.def(
         "prefilter",
-        [](py::handle scores, Index count, py::handle labeled) {
+        [](ArrayArg scores, Index count, IndexArg labeled) {
             const std::vector<Index> l = indices(labeled, "prefilter", "labeled");
             return with_vector(scores, "prefilter", "scores", [&](const auto& s) {
                 return py::object(to_numpy(released([&] { return acquire::prefilter(s, count, l); })));
@@ -53,7 +53,7 @@ void bind_by_score(py::module_& m) {
 
     m.def(
         "hybrid",
-        [](py::handle scores, Index count, py::handle labeled, Index b, py::function select) {
+        [](ArrayArg scores, Index count, IndexArg labeled, Index b, py::function select) {
             const std::vector<Index> l = indices(labeled, "hybrid", "labeled");
             // The selector is Python code: the GIL stays held around it.
             auto call = [&](const std::vector<Index>& candidates, Index k) {
@@ -74,7 +74,7 @@ void bind_by_score(py::module_& m) {
 
     m.def(
         "discriminator_select",
-        [](py::handle D, py::handle labeled, Index b) {
+        [](ArrayArg D, IndexArg labeled, Index b) {
             const std::vector<Index> l = indices(labeled, "discriminator_select", "labeled");
             return with_vector(D, "discriminator_select", "D", [&](const auto& d) {
                 return py::cast(released([&] { return acquire::discriminator_select(d, l, b); }));
@@ -83,7 +83,7 @@ void bind_by_score(py::module_& m) {
         py::arg("D"), py::arg("labeled"), py::arg("b"), doc::discriminator_select);
 
     py::class_<Ranks>(m, "Ranks", doc::Ranks)
-        .def(py::init([](py::handle scores) {
+        .def(py::init([](ArrayArg scores) {
                  std::unique_ptr<Ranks> r;
                  with_vector(scores, "Ranks", "scores", [&](const auto& s) {
                      r = std::make_unique<Ranks>(s);
@@ -124,7 +124,7 @@ void bind_by_score(py::module_& m) {
         .def("threshold", &CealSchedule::threshold, py::arg("t"), doc::CealSchedule__threshold);
     m.def(
         "ceal_pseudo_labels",
-        [](py::handle P, py::handle exclude, double threshold, py::handle checks) {
+        [](ArrayArg P, IndexArg exclude, double threshold, ChecksArg checks) {
             const std::vector<Index> e = indices(exclude, "ceal_pseudo_labels", "exclude");
             const CheckOptions c = checks_of(checks);
             return with_matrix(P, "ceal_pseudo_labels", "P", [&](const auto& p) {
@@ -142,7 +142,7 @@ void bind_by_score(py::module_& m) {
 
     m.def(
         "cluster_margin",
-        [](py::handle scores, py::handle assignment, Index b, Index margin_pool, py::handle labeled, std::uint64_t seed) {
+        [](ArrayArg scores, IndexArg assignment, Index b, Index margin_pool, IndexArg labeled, std::uint64_t seed) {
             ClusterMarginOptions o;
             o.margin_pool = margin_pool;
             o.labeled = indices(labeled, "cluster_margin", "labeled");

@@ -16,7 +16,7 @@ using scalar_of = typename std::decay_t<M>::Scalar;
 
 py::object namespace_of(py::dict fields) { return py::module_::import("types").attr("SimpleNamespace")(**fields); }
 
-TypiClustOptions typiclust_options(py::handle labeled, Index neighbors, Index max_clusters, Index min_cluster_size,
+TypiClustOptions typiclust_options(IndexArg labeled, Index neighbors, Index max_clusters, Index min_cluster_size,
                                    std::size_t memory_bytes, const KMeansOptions& kmeans) {
     TypiClustOptions o;
     o.labeled = indices(labeled, "typiclust", "labeled");
@@ -33,7 +33,7 @@ TypiClustOptions typiclust_options(py::handle labeled, Index neighbors, Index ma
 void bind_clustering(py::module_& m) {
     m.def(
         "kmeans",
-        [](py::handle X, Index k, Index max_iterations, double tolerance, std::uint64_t seed, py::handle checks) {
+        [](ArrayArg X, Index k, Index max_iterations, double tolerance, std::uint64_t seed, ChecksArg checks) {
             KMeansOptions o;
             o.max_iterations = max_iterations;
             o.tolerance = tolerance;
@@ -56,7 +56,7 @@ void bind_clustering(py::module_& m) {
 
     m.def(
         "cluster_select",
-        [](py::handle X, py::handle scores, Index b, Index beta, py::handle labeled, const KMeansOptions& kmeans) {
+        [](ArrayArg X, ArrayArg scores, Index b, Index beta, IndexArg labeled, const KMeansOptions& kmeans) {
             ClusterSelectOptions o;
             o.beta = beta;
             o.labeled = indices(labeled, "cluster_select", "labeled");
@@ -72,7 +72,7 @@ void bind_clustering(py::module_& m) {
 
     m.def(
         "typicality",
-        [](py::handle X, Index k, std::size_t memory_bytes) {
+        [](ArrayArg X, Index k, std::size_t memory_bytes) {
             return with_matrix(X, "typicality", "X", [&](const auto& x) {
                 return py::object(to_numpy(released([&] { return acquire::typicality(x, k, memory_bytes); })));
             });
@@ -81,7 +81,7 @@ void bind_clustering(py::module_& m) {
 
     m.def(
         "typiclust",
-        [](py::handle X, Index b, py::handle labeled, Index neighbors, Index max_clusters, Index min_cluster_size,
+        [](ArrayArg X, Index b, IndexArg labeled, Index neighbors, Index max_clusters, Index min_cluster_size,
            std::size_t memory_bytes, const KMeansOptions& kmeans) {
             const auto o = typiclust_options(labeled, neighbors, max_clusters, min_cluster_size, memory_bytes, kmeans);
             return with_matrix(X, "typiclust", "X", [&](const auto& x) {
@@ -93,7 +93,7 @@ void bind_clustering(py::module_& m) {
         py::arg("kmeans") = KMeansOptions(), doc::typiclust);
     m.def(
         "typiclust",
-        [](py::handle X, py::handle assignment, Index b, py::handle labeled, Index neighbors, Index max_clusters,
+        [](ArrayArg X, IndexArg assignment, Index b, IndexArg labeled, Index neighbors, Index max_clusters,
            Index min_cluster_size, std::size_t memory_bytes, const KMeansOptions& kmeans) {
             const auto o = typiclust_options(labeled, neighbors, max_clusters, min_cluster_size, memory_bytes, kmeans);
             const std::vector<Index> a = indices(assignment, "typiclust", "assignment");
@@ -107,8 +107,8 @@ void bind_clustering(py::module_& m) {
 
     m.def(
         "agglomerative_clustering",
-        [](py::handle X, double threshold, std::size_t memory_bytes, std::size_t tile_bytes, bool naive,
-           py::handle checks) {
+        [](ArrayArg X, double threshold, std::size_t memory_bytes, std::size_t tile_bytes, bool naive,
+           ChecksArg checks) {
             AgglomerativeOptions o;
             o.memory_bytes = memory_bytes;
             o.tile_bytes = tile_bytes;

@@ -42,6 +42,26 @@ using AnyMap = Eigen::Map<const RowMatrix<S>, Eigen::Unaligned, Eigen::Stride<Ei
 template <class S>
 using VecMap = Eigen::Map<const Vector<S>, Eigen::Unaligned, Eigen::InnerStride<>>;
 
+/// Argument types that only name themselves in the signatures pybind11 writes (the binding
+/// reads the object as it is): an array or tensor, an index set, and the `checks` option.
+struct ArrayArg {
+    py::handle h;
+    operator py::handle() const { return h; }  // NOLINT: used where a handle is
+};
+struct IndexArg {
+    py::handle h;
+    operator py::handle() const { return h; }  // NOLINT
+};
+struct ChecksArg {
+    py::handle h;
+    operator py::handle() const { return h; }  // NOLINT
+};
+
+/// What acquire_al.logits(L) returns: marks an array as logits for the uncertainty scorers.
+struct LogitsMarker {
+    py::object matrix;
+};
+
 [[noreturn]] inline void type_error(const std::string& message) { throw py::type_error(message); }
 
 inline std::string dtype_name(const py::array& a) { return py::str(a.dtype().attr("name")); }
@@ -148,8 +168,8 @@ AnyMap<S> matrix_as(py::handle obj, py::array& keep, const char* function, const
     keep = as_array(obj, function, argument);
     const Dtype dt = float_dtype(keep, function, argument);
     if ((dt == Dtype::f32) != std::is_same_v<S, float>)
-        type_error(where(function, argument) + " has dtype " + dtype_name(keep) + ": pass " +
-                   (std::is_same_v<S, float> ? "float32" : "float64") + ", the dtype of the first matrix");
+        type_error(where(function, argument) + " has dtype " + dtype_name(keep) + ", another array of this call " +
+                   (std::is_same_v<S, float> ? "float32" : "float64") + ": pass one dtype for all");
     check_ndim(keep, 2, function, argument);
     const std::vector<Index> st = element_strides(keep, function, argument);
     return AnyMap<S>(static_cast<const S*>(keep.data()), keep.shape(0), keep.shape(1),
@@ -162,8 +182,8 @@ VecMap<S> vector_as(py::handle obj, py::array& keep, const char* function, const
     keep = as_array(obj, function, argument);
     const Dtype dt = float_dtype(keep, function, argument);
     if ((dt == Dtype::f32) != std::is_same_v<S, float>)
-        type_error(where(function, argument) + " has dtype " + dtype_name(keep) + ": pass " +
-                   (std::is_same_v<S, float> ? "float32" : "float64") + ", the dtype of the first array");
+        type_error(where(function, argument) + " has dtype " + dtype_name(keep) + ", another array of this call " +
+                   (std::is_same_v<S, float> ? "float32" : "float64") + ": pass one dtype for all");
     if (keep.ndim() == 2 && keep.shape(1) != 1)
         throw acquire::invalid_input(std::string("acquire::") + function + ": " + argument +
                                      " must be a vector, got " + std::to_string(keep.shape(0)) + " x " +
@@ -313,3 +333,22 @@ void bind_synthetic(py::module_& m);
 void bind_by_score(py::module_& m);
 
 }  // namespace acquire::python
+
+namespace pybind11::detail {
+#define ACQUIRE_NAMED_ARG(Type, name)                                                     \
+    template <>                                                                          \
+    struct type_caster<acquire::python::Type> {                                          \
+        PYBIND11_TYPE_CASTER(acquire::python::Type, const_name(name));                   \
+        bool load(handle src, bool) {                                                    \
+            value.h = src;                                                               \
+            return true;                                                                 \
+        }                                                                                \
+        static handle cast(const acquire::python::Type& v, return_value_policy, handle) { \
+            return v.h.inc_ref();                                                        \
+        }                                                                                \
+    };
+ACQUIRE_NAMED_ARG(ArrayArg, "numpy.ndarray | torch.Tensor")
+ACQUIRE_NAMED_ARG(IndexArg, "Sequence[int] | numpy.ndarray | None")
+ACQUIRE_NAMED_ARG(ChecksArg, "bool | CheckOptions")
+#undef ACQUIRE_NAMED_ARG
+}  // namespace pybind11::detail

@@ -52,16 +52,12 @@ void bind_core(py::module_& m) {
             return "Selection(" + std::string(py::str(py::cast(s.indices))) + ")";
         });
 
-    // acquire.logits(L): marks an array as logits for the uncertainty scorers.
-    struct LogitsMarker {
-        py::object matrix;
-    };
     py::class_<LogitsMarker>(m, "Logits", doc::Logits).def_readonly("matrix", &LogitsMarker::matrix);
     m.def("logits", [](py::object L) { return LogitsMarker{std::move(L)}; }, py::arg("matrix"), doc::Logits);
 
     m.def(
         "top_k",
-        [](py::handle scores, Index k, py::handle exclude) {
+        [](ArrayArg scores, Index k, IndexArg exclude) {
             const std::vector<Index> skip = indices(exclude, "top_k", "exclude");
             return with_vector(scores, "top_k", "scores", [&](const auto& s) -> py::object {
                 return to_numpy(released([&] { return acquire::top_k(s, k, skip); }));
@@ -76,7 +72,7 @@ void bind_core(py::module_& m) {
         .def("__len__", &TopKd::size)
         .def(
             "push",
-            [](TopKd& t, py::handle scores, Index offset) {
+            [](TopKd& t, ArrayArg scores, Index offset) {
                 with_vector(scores, "TopK::push", "scores", [&](const auto& s) -> py::object {
                     released([&] {
                         t.push(s, offset);

@@ -25,7 +25,7 @@ void bind_dynamics(py::module_& m) {
         .def(py::init<Index, Index>(), py::arg("n"), py::arg("classes"), doc::LabelDispersion__LabelDispersion)
         .def(
             "observe",
-            [](LabelDispersion& t, py::handle labels) {
+            [](LabelDispersion& t, IndexArg labels) {
                 const std::vector<Index> l = integers(labels, "LabelDispersion", "labels");
                 t.observe(l);
             },
@@ -42,8 +42,8 @@ void bind_dynamics(py::module_& m) {
         .def(py::init<Index>(), py::arg("n"), doc::ForgettingEvents__ForgettingEvents)
         .def(
             "observe",
-            [](ForgettingEvents& t, py::handle first, py::handle second) {
-                if (second.is_none()) {
+            [](ForgettingEvents& t, IndexArg first, IndexArg second) {
+                if (second.h.is_none()) {
                     t.observe(integers(first, "ForgettingEvents", "correct"));
                 } else {
                     t.observe(integers(first, "ForgettingEvents", "indices"),

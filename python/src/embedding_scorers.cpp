@@ -21,7 +21,7 @@ using scalar_of = typename std::decay_t<M>::Scalar;
 void bind_embedding_scorers(py::module_& m) {
     m.def(
         "information_density",
-        [](py::handle X, py::handle scores, double beta, py::handle checks) {
+        [](ArrayArg X, ArrayArg scores, double beta, ChecksArg checks) {
             const CheckOptions c = checks_of(checks);
             return with_matrix(X, "information_density", "X", [&](const auto& x) {
                 py::array keep;
@@ -33,7 +33,7 @@ void bind_embedding_scorers(py::module_& m) {
 
     m.def(
         "egl",
-        [](py::handle P, py::handle H, bool bias, py::handle checks) {
+        [](ArrayArg P, ArrayArg H, bool bias, ChecksArg checks) {
             EglOptions o;
             o.bias = bias;
             o.checks = checks_of(checks);
@@ -46,7 +46,7 @@ void bind_embedding_scorers(py::module_& m) {
         py::arg("P"), py::arg("H"), py::arg("bias") = true, py::arg("checks") = true, doc::egl);
     m.def(
         "egl_from_norms",
-        [](py::handle P, py::handle G, py::handle checks) {
+        [](ArrayArg P, ArrayArg G, ChecksArg checks) {
             const CheckOptions c = checks_of(checks);
             return with_matrix(P, "egl_from_norms", "P", [&](const auto& p) {
                 py::array keep;
@@ -58,7 +58,7 @@ void bind_embedding_scorers(py::module_& m) {
 
     m.def(
         "nearest_neighbors",
-        [](py::handle query, py::handle reference, Index k, std::size_t memory_bytes, py::handle checks) {
+        [](ArrayArg query, ArrayArg reference, Index k, std::size_t memory_bytes, ChecksArg checks) {
             KnnOptions o;
             o.memory_bytes = memory_bytes;
             o.checks = checks_of(checks);
@@ -77,8 +77,8 @@ void bind_embedding_scorers(py::module_& m) {
 
     m.def(
         "contrastive_score",
-        [](py::handle P_pool, py::handle H_pool, py::handle P_labeled, py::handle H_labeled, Index k, double epsilon,
-           std::size_t memory_bytes, py::handle checks) {
+        [](ArrayArg P_pool, ArrayArg H_pool, ArrayArg P_labeled, ArrayArg H_labeled, Index k, double epsilon,
+           std::size_t memory_bytes, ChecksArg checks) {
             ContrastiveOptions o;
             o.epsilon = epsilon;
             o.memory_bytes = memory_bytes;
@@ -99,7 +99,7 @@ void bind_embedding_scorers(py::module_& m) {
 
     m.def(
         "ranking_loss",
-        [](py::handle predicted, py::handle target, double margin) {
+        [](ArrayArg predicted, ArrayArg target, double margin) {
             return with_vector(predicted, "ranking_loss", "predicted", [&](const auto& p) {
                 py::array keep;
                 const auto t = vector_as<scalar_of<decltype(p)>>(target, keep, "ranking_loss", "target");

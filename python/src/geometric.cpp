@@ -24,7 +24,7 @@ Metric metric_of(const std::string& name) {
 }
 
 FacilityLocationOptions facility_options(bool lazy, bool stochastic, double epsilon, std::uint64_t seed,
-                                         std::size_t memory_bytes, Index neighbors, py::handle checks) {
+                                         std::size_t memory_bytes, Index neighbors, ChecksArg checks) {
     FacilityLocationOptions o;
     o.lazy = lazy;
     o.stochastic = stochastic;
@@ -41,8 +41,8 @@ FacilityLocationOptions facility_options(bool lazy, bool stochastic, double epsi
 void bind_geometric(py::module_& m) {
     m.def(
         "k_center_greedy",
-        [](py::handle X, py::handle labeled, Index b, const std::string& metric, Index first, std::uint64_t seed,
-           bool prune, py::handle checks) {
+        [](ArrayArg X, IndexArg labeled, Index b, const std::string& metric, Index first, std::uint64_t seed,
+           bool prune, ChecksArg checks) {
             KCenterOptions o;
             o.metric = metric_of(metric);
             o.first = first;
@@ -59,7 +59,7 @@ void bind_geometric(py::module_& m) {
 
     m.def(
         "kmeans_pp",
-        [](py::handle X, Index b, py::handle initial, Index first, std::uint64_t seed, bool prune, py::handle checks) {
+        [](ArrayArg X, Index b, IndexArg initial, Index first, std::uint64_t seed, bool prune, ChecksArg checks) {
             KMeansPPOptions o;
             o.initial = indices(initial, "kmeans_pp", "initial");
             o.first = first;
@@ -75,7 +75,7 @@ void bind_geometric(py::module_& m) {
 
     m.def(
         "gradient_embedding",
-        [](py::handle P, py::handle H, py::handle checks) {
+        [](ArrayArg P, ArrayArg H, ChecksArg checks) {
             const CheckOptions c = checks_of(checks);
             return with_matrix(H, "gradient_embedding", "H", [&](const auto& h) {
                 py::array keep;
@@ -87,7 +87,7 @@ void bind_geometric(py::module_& m) {
 
     m.def(
         "badge",
-        [](py::handle P, py::handle H, py::handle labeled, Index b, std::uint64_t seed, bool prune, py::handle checks) {
+        [](ArrayArg P, ArrayArg H, IndexArg labeled, Index b, std::uint64_t seed, bool prune, ChecksArg checks) {
             BadgeOptions o;
             o.seed = seed;
             o.prune = prune;
@@ -104,8 +104,8 @@ void bind_geometric(py::module_& m) {
 
     m.def(
         "facility_location",
-        [](py::handle X, py::handle candidates, Index b, bool lazy, bool stochastic, double epsilon, std::uint64_t seed,
-           std::size_t memory_bytes, Index neighbors, py::handle checks) {
+        [](ArrayArg X, IndexArg candidates, Index b, bool lazy, bool stochastic, double epsilon, std::uint64_t seed,
+           std::size_t memory_bytes, Index neighbors, ChecksArg checks) {
             const auto o = facility_options(lazy, stochastic, epsilon, seed, memory_bytes, neighbors, checks);
             const std::vector<Index> c = indices(candidates, "facility_location", "candidates");
             return with_matrix(X, "facility_location", "X", [&](const auto& x) {
@@ -118,8 +118,8 @@ void bind_geometric(py::module_& m) {
 
     m.def(
         "max_coverage",
-        [](py::handle X, double radius, Index b, py::handle candidates, bool lazy, bool stochastic, double epsilon,
-           std::uint64_t seed, std::size_t memory_bytes, Index neighbors, py::handle checks) {
+        [](ArrayArg X, double radius, Index b, IndexArg candidates, bool lazy, bool stochastic, double epsilon,
+           std::uint64_t seed, std::size_t memory_bytes, Index neighbors, ChecksArg checks) {
             const auto o = facility_options(lazy, stochastic, epsilon, seed, memory_bytes, neighbors, checks);
             const std::vector<Index> c = indices(candidates, "max_coverage", "candidates");
             return with_matrix(X, "max_coverage", "X", [&](const auto& x) {
@@ -133,8 +133,8 @@ void bind_geometric(py::module_& m) {
 
     m.def(
         "probcover",
-        [](py::handle X, double delta, Index b, py::handle labeled, std::size_t memory_bytes, std::size_t tile_bytes,
-           py::handle checks) {
+        [](ArrayArg X, double delta, Index b, IndexArg labeled, std::size_t memory_bytes, std::size_t tile_bytes,
+           ChecksArg checks) {
             ProbCoverOptions o;
             o.labeled = indices(labeled, "probcover", "labeled");
             o.memory_bytes = memory_bytes;
@@ -157,7 +157,7 @@ void bind_geometric(py::module_& m) {
     };
     m.def(
         "probcover_delta",
-        [delta_options](py::handle X, Index clusters, double alpha, std::size_t tile_bytes, const KMeansOptions& kmeans) {
+        [delta_options](ArrayArg X, Index clusters, double alpha, std::size_t tile_bytes, const KMeansOptions& kmeans) {
             const auto o = delta_options(alpha, tile_bytes, kmeans);
             return with_matrix(X, "probcover_delta", "X", [&](const auto& x) {
                 return py::cast(released([&] { return acquire::probcover_delta(x, clusters, o); }));
@@ -167,7 +167,7 @@ void bind_geometric(py::module_& m) {
         py::arg("kmeans") = KMeansOptions(), doc::probcover_delta);
     m.def(
         "probcover_delta",
-        [delta_options](py::handle X, py::handle labels, double alpha, std::size_t tile_bytes, const KMeansOptions& kmeans) {
+        [delta_options](ArrayArg X, IndexArg labels, double alpha, std::size_t tile_bytes, const KMeansOptions& kmeans) {
             const auto o = delta_options(alpha, tile_bytes, kmeans);
             const std::vector<Index> l = indices(labels, "probcover_delta", "labels");
             return with_matrix(X, "probcover_delta", "X", [&](const auto& x) {

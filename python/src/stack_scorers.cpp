@@ -14,7 +14,7 @@ template <class Score>
 void stack_scorer(py::module_& m, const char* name, const char* docstring, Score score) {
     m.def(
         name,
-        [name, score](py::handle stack, const std::string& layout, py::handle checks) {
+        [name, score](ArrayArg stack, const std::string& layout, ChecksArg checks) {
             const CheckOptions c = checks_of(checks);
             return with_stack(stack, layout, name, "stack", [&](const auto& s) {
                 return py::object(to_numpy(released([&] { return score(s, c); })));

@@ -12,7 +12,7 @@ void bind_synthetic(py::module_& top) {
     py::module_ m = top.def_submodule("synthetic", "Seeded synthetic pools (the same data on every platform).");
     m.def(
         "logits",
-        [](Index n, Index k, double sharpness, double tie_fraction, std::uint64_t seed, py::handle dtype) {
+        [](Index n, Index k, double sharpness, double tie_fraction, std::uint64_t seed, py::object dtype) {
             synthetic::ProbabilityOptions o;
             o.sharpness = sharpness;
             o.tie_fraction = tie_fraction;
@@ -25,7 +25,7 @@ void bind_synthetic(py::module_& top) {
         py::arg("dtype") = "float32", doc::synthetic__logits);
     m.def(
         "probabilities",
-        [](Index n, Index k, double sharpness, double tie_fraction, std::uint64_t seed, py::handle dtype) {
+        [](Index n, Index k, double sharpness, double tie_fraction, std::uint64_t seed, py::object dtype) {
             synthetic::ProbabilityOptions o;
             o.sharpness = sharpness;
             o.tie_fraction = tie_fraction;
@@ -38,7 +38,7 @@ void bind_synthetic(py::module_& top) {
         py::arg("dtype") = "float32", doc::synthetic__probabilities);
     m.def(
         "stack",
-        [](Index t, Index n, Index k, double sharpness, double disagreement, std::uint64_t seed, py::handle dtype) {
+        [](Index t, Index n, Index k, double sharpness, double disagreement, std::uint64_t seed, py::object dtype) {
             synthetic::StackOptions o;
             o.sharpness = sharpness;
             o.disagreement = disagreement;
@@ -53,7 +53,7 @@ void bind_synthetic(py::module_& top) {
         stack_doc.c_str());
     m.def(
         "embeddings",
-        [](Index n, Index d, Index clusters, double spread, std::uint64_t seed, py::handle dtype) {
+        [](Index n, Index d, Index clusters, double spread, std::uint64_t seed, py::object dtype) {
             synthetic::EmbeddingOptions o;
             o.clusters = clusters;
             o.spread = spread;

@@ -14,12 +14,11 @@ template <class Score>
 void scorer(py::module_& m, const char* name, const char* docstring, Score score) {
     m.def(
         name,
-        [name, score](py::handle input, py::handle checks) {
+        [name, score](ArrayArg input, ChecksArg checks) {
             const CheckOptions c = checks_of(checks);
-            const bool from_logits = py::hasattr(input, "matrix") && !py::isinstance<py::array>(input) &&
-                                     py::type::handle_of(input).attr("__name__").cast<std::string>() == "Logits";
+            const bool from_logits = py::isinstance<LogitsMarker>(input.h);
             const py::object matrix =
-                from_logits ? py::object(input.attr("matrix")) : py::reinterpret_borrow<py::object>(input);
+                from_logits ? input.h.cast<const LogitsMarker&>().matrix : py::reinterpret_borrow<py::object>(input.h);
             return with_matrix(matrix, name, from_logits ? "logits" : "probabilities", [&](const auto& P) {
                 return py::object(to_numpy(released([&] {
                     return from_logits ? score(acquire::logits(P), c) : score(P, c);
