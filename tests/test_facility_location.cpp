@@ -107,6 +107,27 @@ TEMPLATE_TEST_CASE("facility_location: stochastic greedy and bad inputs", "[faci
     REQUIRE_THROWS_WITH(acquire::facility_location(X, {}, 1), Contains("X row 9 column 0 is nan"));
 }
 
+// Found from Python: stochastic greedy whose sample is the whole pool (epsilon so small that
+// (N / b) ln(1 / epsilon) >= N) must take greedy's picks. With the block of every row kept, the
+// first pass computed the gains in position order and returned them as if in the sample's
+// shuffled order, so the first pick was a random candidate.
+TEMPLATE_TEST_CASE("facility_location: stochastic greedy over the whole pool is greedy", "[facility_location]", float,
+                   double) {
+    using T = TestType;
+    const acquire::RowMatrix<T> X = acquire::synthetic::embeddings<T, Eigen::RowMajor>(60, 4);
+    const auto greedy = acquire::facility_location(X, {}, 10);
+    for (std::uint64_t seed : {1, 2, 3}) {
+        FacilityLocationOptions st;
+        st.stochastic = true;
+        st.epsilon = 1e-9;  // ceil((60 / 10) ln 1e9) = 125 >= 60: every step samples every candidate
+        st.seed = seed;
+        INFO("seed " << seed << ": a full sample must give greedy's picks");
+        CHECK(acquire::facility_location(X, {}, 10, st).indices == greedy.indices);
+        st.memory_bytes = 60 * sizeof(T) * 10;  // rows computed in tiles: the other path
+        CHECK(acquire::facility_location(X, {}, 10, st).indices == greedy.indices);
+    }
+}
+
 // Found by fuzz_facility_location: on a pool with many duplicate points two candidates' gains
 // differed by 6e-8, and lazy and plain greedy (then computing similarity rows in tiles whose
 // last bits depended on a row's place) took them in opposite orders. Every similarity row now

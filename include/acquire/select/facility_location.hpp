@@ -444,7 +444,11 @@ public:
         const bool keep = keep_first_ || first_done_;
         if (!first_done_ && keep_first_ && symmetric_ && w == static_cast<Index>(candidates_.size())) {
             first_done_ = true;
-            return symmetric_first_pass();
+            // Every position once, in the order `which` lists them (stochastic greedy's sample
+            // of the whole pool is shuffled); the pass gives them in position order.
+            const std::vector<double> all = symmetric_first_pass();
+            for (Index i = 0; i < w; ++i) out[static_cast<std::size_t>(i)] = all[static_cast<std::size_t>(at(which, i))];
+            return out;
         }
         const bool later = first_done_;
         first_done_ = true;
