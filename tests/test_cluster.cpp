@@ -1,5 +1,6 @@
 // kmeans and cluster_select: separated blobs are found, Lloyd never increases the inertia,
 // determinism, picks nearest the centers among the most uncertain, bad inputs.
+#include <acquire/core/random.hpp>
 #include <acquire/select/cluster.hpp>
 #include <acquire/synthetic.hpp>
 
@@ -33,6 +34,75 @@ TEMPLATE_TEST_CASE("kmeans finds well-separated blobs", "[cluster]", float, doub
     CHECK(acquire::kmeans(X, 4, none).inertia >= km.inertia);
     CHECK(acquire::kmeans(X, 4).assignment == km.assignment);
     REQUIRE_THROWS_WITH(acquire::kmeans(X, 401), Contains("acquire::kmeans: k must be in [1, 400], got 401"));
+}
+
+namespace {
+
+/// 25 well-separated Gaussian blobs, 80 points each, d = 8: centres uniform in [-10, 10]^8
+/// (at least ~9 apart), points at standard deviation `sd` around them; row i is in blob i % 25.
+template <class T>
+acquire::RowMatrix<T> blobs(std::uint64_t seed, double sd) {
+    acquire::Rng rng(seed);
+    acquire::RowMatrix<double> c(25, 8);
+    acquire::RowMatrix<T> X(2000, 8);
+    for (Index k = 0; k < 25; ++k)
+        for (Index j = 0; j < 8; ++j) c(k, j) = 20 * rng.uniform() - 10;
+    for (Index i = 0; i < 2000; ++i)
+        for (Index j = 0; j < 8; ++j) X(i, j) = T(c(i % 25, j) + sd * rng.normal());
+    return X;
+}
+
+/// Whether the clustering is the blobs (one cluster per blob, one blob per cluster).
+bool recovers_blobs(const std::vector<Index>& assignment) {
+    std::set<std::pair<Index, Index>> pairs;
+    for (Index i = 0; i < 2000; ++i) pairs.insert({i % 25, assignment[std::size_t(i)]});
+    return pairs.size() == 25;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("kmeans: restarts recover 25 well-separated blobs for every seed", "[cluster]", float, double) {
+    using T = TestType;
+    for (std::uint64_t pool : {7, 8}) {
+        const auto X = blobs<T>(pool, 0.7);
+        for (std::uint64_t seed = 0; seed < 40; ++seed) {
+            acquire::KMeansOptions o;
+            o.seed = seed;
+            const auto km = acquire::kmeans(X, 25, o);
+            INFO("pool " << pool << " seed " << seed << ": the default restarts find the 25 blobs");
+            CHECK(recovers_blobs(km.assignment));
+        }
+    }
+}
+
+TEMPLATE_TEST_CASE("kmeans: the lowest-inertia start is kept; start 0 is the seed's single run", "[cluster]", float,
+                   double) {
+    using T = TestType;
+    const auto X = blobs<T>(9, 1.0);  // blobs close enough that single starts differ
+    acquire::KMeansOptions one;
+    one.restarts = 1;
+    int improved = 0;
+    for (std::uint64_t seed = 0; seed < 10; ++seed) {
+        one.seed = seed;
+        acquire::KMeansOptions three = one;
+        three.restarts = 3;
+        const auto a = acquire::kmeans(X, 25, one), c = acquire::kmeans(X, 25, three);
+        double best = a.inertia;
+        for (Index r = 1; r < 3; ++r) {
+            acquire::KMeansOptions single = one;
+            single.seed = acquire::detail::kmeans_start_seed(seed, r);
+            best = std::min(best, acquire::kmeans(X, 25, single).inertia);
+        }
+        INFO("seed " << seed << ": restarts = 3 keeps the best of its three starts");
+        CHECK(c.inertia == best);
+        CHECK(c.inertia <= a.inertia);
+        improved += c.inertia < a.inertia ? 1 : 0;
+        CHECK(acquire::kmeans(X, 25, three).assignment == c.assignment);
+    }
+    INFO("on this pool some single starts are worse than the best of three");
+    CHECK(improved > 0);
+    one.restarts = 0;
+    REQUIRE_THROWS_WITH(acquire::kmeans(X, 25, one), Contains("acquire::kmeans: options restarts must be >= 1, got 0"));
 }
 
 TEMPLATE_TEST_CASE("cluster_select: nearest to centers among the top beta b", "[cluster]", float, double) {

@@ -73,6 +73,32 @@ TEMPLATE_TEST_CASE("stochastic_batch: b = 1 draws follow the distribution", "[st
     }
 }
 
+TEMPLATE_TEST_CASE("stochastic_batch: soft_rank gives tied scores their mean rank", "[stochastic]", float, double) {
+    using T = TestType;
+    // Ranks 1, then 2-4 tied (mean rank 3), then 5: weights 1, 1/3, 1/3, 1/3, 1/5 (sum 11/5).
+    acquire::Vector<T> scores(5);
+    scores << T(0.2), T(0.9), T(0.2), T(0.1), T(0.2);
+    const std::vector<double> p = {5.0 / 33, 15.0 / 33, 5.0 / 33, 3.0 / 33, 5.0 / 33};
+    acquire::StochasticOptions o;
+    o.mode = StochasticMode::soft_rank;
+    std::vector<double> counts(5, 0);
+    const int draws = 20000;
+    for (int seed = 0; seed < draws; ++seed) {
+        o.seed = std::uint64_t(seed);
+        counts[std::size_t(acquire::stochastic_batch(scores, 1, o)[0])] += 1;
+    }
+    INFO("the three tied rows are drawn equally often (chi-square, 4 degrees of freedom, 0.999 quantile)");
+    CHECK(chi_square(counts, p, draws) < 18.467);
+    INFO("three equal scores alone: a uniform draw");
+    acquire::Vector<T> tied = acquire::Vector<T>::Constant(3, T(0.5));
+    std::vector<double> thirds(3, 0);
+    for (int seed = 0; seed < 6000; ++seed) {
+        o.seed = std::uint64_t(seed);
+        thirds[std::size_t(acquire::stochastic_batch(tied, 1, o)[0])] += 1;
+    }
+    CHECK(chi_square(thirds, {1.0 / 3, 1.0 / 3, 1.0 / 3}, 6000) < 13.816);  // 2 degrees of freedom
+}
+
 TEST_CASE("stochastic_batch: b > 1 matches sequential sampling without replacement", "[stochastic]") {
     const std::vector<double> s = {0.5, 1.0, 2.0, 0.25};
     const Eigen::VectorXd scores = Eigen::Map<const Eigen::VectorXd>(s.data(), 4);

@@ -25,7 +25,8 @@ enum class StochasticMode {
     power,
     /// p_i proportional to exp(beta s_i). Any finite score.
     softmax,
-    /// p_i proportional to rank_i^-beta, rank 1 = highest score (ties: lower index ranks first).
+    /// p_i proportional to rank_i^-beta, rank 1 = highest score; equal scores share their mean
+    /// rank (three scores tied for ranks 2-4 each get rank 3), so tied rows are equally likely.
     /// Any finite score; only the order of the scores matters.
     soft_rank,
 };
@@ -64,7 +65,9 @@ inline double gumbel(std::uint64_t bits) {
 ///
 ///   power:     w_i = s_i^beta             (s_i >= 0)
 ///   softmax:   w_i = exp(beta s_i)
-///   soft_rank: w_i = rank_i^-beta         (rank 1 = highest score, ties: lower index first)
+///   soft_rank: w_i = rank_i^-beta         (rank 1 = highest score; tied scores share their mean
+///                                          rank, the fractional ranking: tied rows are equally
+///                                          likely, as Kirsch et al.'s rank of a score implies)
 ///
 /// Higher score = more likely drawn. Returned in draw order (the first is the first draw).
 ///
@@ -132,8 +135,13 @@ std::vector<Index> stochastic_batch(const Eigen::MatrixBase<Derived>& scores, In
             std::sort(order.begin(), order.end(), [](const auto& a, const auto& c) {
                 return a.first > c.first || (a.first == c.first && a.second < c.second);
             });
-            for (Index r = 0; r < n; ++r)
-                log_w[static_cast<std::size_t>(order[static_cast<std::size_t>(r)].second)] = -beta * std::log(static_cast<double>(r + 1));
+            // Equal scores share their mean rank: positions [r, e) hold rank (r + 1 + e) / 2.
+            for (Index r = 0; r < n;) {
+                Index e = r + 1;
+                while (e < n && order[static_cast<std::size_t>(e)].first == order[static_cast<std::size_t>(r)].first) ++e;
+                const double lw = -beta * std::log(0.5 * static_cast<double>(r + 1 + e));
+                for (; r < e; ++r) log_w[static_cast<std::size_t>(order[static_cast<std::size_t>(r)].second)] = lw;
+            }
             break;
         }
     }
