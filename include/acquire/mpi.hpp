@@ -19,7 +19,10 @@
 //
 // Bad input on any rank makes every rank throw acquire::invalid_input naming that rank: each
 // rank validates locally, then one all-reduce finds the lowest failing rank, which broadcasts
-// its message, so no rank is ever left waiting in a collective.
+// its message, so no rank is ever left waiting in a collective. A bad row is named by its global
+// index and its index on the rank ("X row 1000 (local 500) column 3 is nan"); an argument that
+// must be the same everywhere but is not is named with the lowest rank whose value differs from
+// rank 0's ("labeled differs between rank 0 and rank 2").
 //
 // This header is an optional edge: acquire.hpp does not include it, and it needs <mpi.h> and
 // the acquire::mpi CMake target (acquire + MPI::MPI_CXX). Not thread-safe across calls on one
@@ -131,28 +134,41 @@ inline Layout layout(MPI_Comm comm, Index rows) {
     return out;
 }
 
-/// A fingerprint of arguments that must be equal on every rank (FNV-1a over their bytes).
+/// Fingerprints of the arguments that must be equal on every rank, one per named argument
+/// (FNV-1a over its bytes), so that a mismatch can name the argument.
 struct Fingerprint {
-    std::uint64_t h = 1469598103934665603ULL;
-    void add(const void* data, std::size_t bytes) {
+    struct Entry {
+        const char* name;
+        std::uint64_t h;
+    };
+    std::vector<Entry> entries;
+
+    static std::uint64_t hash(std::uint64_t h, const void* data, std::size_t bytes) {
         const auto* p = static_cast<const unsigned char*>(data);
         for (std::size_t i = 0; i < bytes; ++i) h = (h ^ p[i]) * 1099511628211ULL;
+        return h;
     }
+    static constexpr std::uint64_t basis = 1469598103934665603ULL;
     template <class T>
-    void add(const T& value) { add(&value, sizeof value); }
-    void add(const std::vector<Index>& v) {
-        add(v.size());
-        add(v.data(), v.size() * sizeof(Index));
+    void add(const char* name, const T& value) {
+        entries.push_back({name, hash(basis, &value, sizeof value)});
+    }
+    void add(const char* name, const std::vector<Index>& v) {
+        const std::size_t size = v.size();
+        entries.push_back({name, hash(hash(basis, &size, sizeof size), v.data(), v.size() * sizeof(Index))});
     }
 };
 
 /// Runs `check` on this rank, then agrees with every rank on whether any failed and whether
-/// `same` (the arguments that must be equal everywhere) matches on every rank. If a rank
-/// failed, every rank throws invalid_input with the lowest failing rank's message, prefixed by
-/// that rank. One all-reduce of 24 bytes, plus two broadcasts when something failed. `check`
-/// must not call MPI: a rank that throws early would skip the collective the others wait in.
+/// the arguments fingerprinted in `same` match on every rank. If a rank failed, every rank
+/// throws invalid_input with the lowest failing rank's message, prefixed by that rank; if an
+/// argument differs, every rank throws invalid_input naming each differing argument and the
+/// lowest rank whose value is not rank 0's. One all-reduce of 8 (1 + 2 m) bytes for m
+/// arguments, plus two broadcasts when a check failed, or a broadcast and an all-reduce of 8 m
+/// bytes each when an argument differs. `check` must not call MPI: a rank that throws early
+/// would skip the collective the others wait in.
 template <class Check>
-void agree(MPI_Comm comm, const char* function, const Fingerprint& same, const char* what, Check&& check) {
+void agree(MPI_Comm comm, const char* function, const Fingerprint& same, Check&& check) {
     int rank = 0, ranks = 1;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &ranks);
@@ -163,10 +179,12 @@ void agree(MPI_Comm comm, const char* function, const Fingerprint& same, const c
         message = e.what();
     }
     // Max-reduced: ranks - rank for a failure (the lowest failing rank gives the largest),
-    // and the fingerprint and its complement (all equal iff max(h) == h and max(~h) == ~h).
-    const std::uint64_t in[3] = {message.empty() ? 0 : static_cast<std::uint64_t>(ranks - rank), same.h, ~same.h};
-    std::uint64_t out[3] = {0, 0, 0};
-    allreduce(in, out, 3, MPI_UINT64_T, MPI_MAX, comm, sizeof in);
+    // and each fingerprint and its complement (all equal iff max(h) == h and max(~h) == ~h).
+    const std::size_t m = same.entries.size();
+    std::vector<std::uint64_t> in(1 + 2 * m), out(1 + 2 * m, 0);
+    in[0] = message.empty() ? 0 : static_cast<std::uint64_t>(ranks - rank);
+    for (std::size_t j = 0; j < m; ++j) in[1 + 2 * j] = same.entries[j].h, in[2 + 2 * j] = ~same.entries[j].h;
+    allreduce(in.data(), out.data(), static_cast<int>(in.size()), MPI_UINT64_T, MPI_MAX, comm, in.size() * 8);
     if (out[0] > 0) {
         const int first = ranks - static_cast<int>(out[0]);
         std::uint64_t length = message.size();
@@ -175,9 +193,40 @@ void agree(MPI_Comm comm, const char* function, const Fingerprint& same, const c
         broadcast(message.data(), length, first, comm);
         throw invalid_input(acquire::detail::concat("acquire::mpi::", function, ": rank ", first, ": ", message));
     }
-    if (out[1] != same.h || out[2] != ~same.h)
-        throw invalid_input(acquire::detail::concat("acquire::mpi::", function, ": ", what,
-                                                    " differ between ranks (they must be the same on every rank)"));
+    if (std::equal(in.begin(), in.end(), out.begin())) return;
+    // Something differs (every rank sees it: the maxima are the same everywhere). Compare each
+    // argument with rank 0's and find the lowest rank that differs.
+    std::vector<std::uint64_t> root(m), differs(m), lowest(m, 0);
+    for (std::size_t j = 0; j < m; ++j) root[j] = same.entries[j].h;
+    broadcast(root.data(), m * 8, 0, comm);
+    for (std::size_t j = 0; j < m; ++j)
+        differs[j] = same.entries[j].h != root[j] ? static_cast<std::uint64_t>(rank) : static_cast<std::uint64_t>(ranks);
+    allreduce(differs.data(), lowest.data(), static_cast<int>(m), MPI_UINT64_T, MPI_MIN, comm, m * 8);
+    std::string which;
+    for (std::size_t j = 0; j < m; ++j)
+        if (lowest[j] < static_cast<std::uint64_t>(ranks))
+            which += acquire::detail::concat(which.empty() ? "" : "; ", same.entries[j].name, " differs between rank 0 and rank ", lowest[j]);
+    throw invalid_input(acquire::detail::concat("acquire::mpi::", function, ": ", which,
+                                                " (each must be the same on every rank)"));
+}
+
+/// Runs a check of this rank's rows and names the offending row by its global index as well as
+/// its local one ("X row 1000 (local 500) column 3 is nan"): the checks name rows " row <i>".
+template <class Check>
+void check_shard_rows(const Layout& at, Check&& check) {
+    try {
+        check();
+    } catch (const invalid_input& e) {
+        const std::string m = e.what();
+        const auto at_row = m.find(" row ");
+        if (at_row == std::string::npos) throw;
+        const std::size_t p = at_row + 5;
+        std::size_t q = p;
+        while (q < m.size() && m[q] >= '0' && m[q] <= '9') ++q;
+        if (q == p) throw;
+        const Index local = std::stoll(m.substr(p, q - p));
+        throw invalid_input(acquire::detail::concat(m.substr(0, p), at.offset + local, " (local ", local, ")", m.substr(q)));
+    }
 }
 
 /// A candidate of a global arg-max: larger value first, then lower global index; index -1 is
@@ -281,9 +330,9 @@ std::vector<Index> top_k(MPI_Comm comm, const Eigen::MatrixBase<Derived>& scores
     const Index n = scores.rows() == 1 || scores.cols() == 1 ? scores.size() : 0;
     const auto at = detail::layout(comm, n);
     detail::Fingerprint fp;
-    fp.add(k);
-    fp.add(exclude);
-    detail::agree(comm, fn, fp, "k or exclude", [&] {
+    fp.add("k", k);
+    fp.add("exclude", exclude);
+    detail::agree(comm, fn, fp, [&] {
         acquire::detail::check_vector(fn, "scores", scores);
         const auto skip = acquire::detail::sorted_indices(fn, "exclude", exclude, at.total);
         acquire::detail::check_budget(fn, "k", k, at.total - static_cast<Index>(skip.size()));
@@ -335,10 +384,10 @@ inline std::vector<Index> random_select(MPI_Comm comm, Index local_rows, Index k
     const auto at = detail::layout(comm, std::max<Index>(local_rows, 0));
     std::vector<Index> skip;
     detail::Fingerprint fp;
-    fp.add(k);
-    fp.add(seed);
-    fp.add(exclude);
-    detail::agree(comm, fn, fp, "k, seed or exclude", [&] {
+    fp.add("k", k);
+    fp.add("seed", seed);
+    fp.add("exclude", exclude);
+    detail::agree(comm, fn, fp, [&] {
         if (local_rows < 0) acquire::detail::fail(fn, "local_rows must be >= 0, got ", local_rows);
         skip = acquire::detail::sorted_indices(fn, "exclude", exclude, at.total);
         acquire::detail::check_budget(fn, "k", k, at.total - static_cast<Index>(skip.size()));
@@ -385,7 +434,7 @@ inline std::vector<Index> random_select(MPI_Comm comm, Index local_rows, Index k
 /// independent of N. Work per rank per pick: O(n_r d) at worst, less with pruning.
 ///
 /// Throws invalid_input on every rank for any input the single-process function rejects
-/// (the message names the rank that found it; a NaN is reported by its local row), for a
+/// (the message names the rank that found it; a NaN by its global and local row), for a
 /// number of columns that differs between ranks, and for labeled, b or options that differ
 /// between ranks.
 template <class Derived>
@@ -396,14 +445,14 @@ Selection k_center_greedy(MPI_Comm comm, const Eigen::MatrixBase<Derived>& X, co
     const Index n = X.rows(), d = X.cols();
     const auto at = detail::layout(comm, n);
     detail::Fingerprint fp;
-    fp.add(d);
-    fp.add(b);
-    fp.add(labeled);
-    fp.add(options.first);
-    fp.add(options.seed);
-    fp.add(options.metric);
-    fp.add(options.prune);
-    detail::agree(comm, fn, fp, "X columns, labeled, b or options", [&] {
+    fp.add("X columns", d);
+    fp.add("b", b);
+    fp.add("labeled", labeled);
+    fp.add("options first", options.first);
+    fp.add("options seed", options.seed);
+    fp.add("options metric", options.metric);
+    fp.add("options prune", options.prune);
+    detail::agree(comm, fn, fp, [&] {
         acquire::detail::check_shape(fn, "X", at.total, d);
         const auto sorted = acquire::detail::sorted_indices(fn, "labeled", labeled, at.total);
         acquire::detail::check_budget(fn, "b", b, at.total - static_cast<Index>(labeled.size()));
@@ -412,11 +461,11 @@ Selection k_center_greedy(MPI_Comm comm, const Eigen::MatrixBase<Derived>& X, co
         if (options.first >= 0 && std::binary_search(sorted.begin(), sorted.end(), options.first))
             acquire::detail::fail(fn, "options first ", options.first, " is labeled");
         acquire::detail::check_tolerance(fn, options.checks);
-        if (options.checks.values) acquire::detail::check_finite(fn, "X (local rows)", X);
+        if (options.checks.values) detail::check_shard_rows(at, [&] { acquire::detail::check_finite(fn, "X", X); });
     });
     if (options.metric == Metric::cosine) {
         RowMatrix<Scalar> unit = X;
-        detail::agree(comm, fn, fp, "X columns, labeled, b or options", [&] {
+        detail::agree(comm, fn, fp, [&] {
             for (Index i = 0; i < n; ++i) {
                 const Scalar norm = unit.row(i).norm();
                 if (!(norm > 0))
@@ -616,7 +665,7 @@ Selection d2_sampling(MPI_Comm comm, const Layout& at, const Space& space, const
 /// per rank per pick O(n_r d) at worst, less with pruning.
 ///
 /// Throws invalid_input on every rank for any input kmeans_pp rejects (the message names the
-/// rank that found it; non-finite values by local row), for a number of columns that differs
+/// rank that found it; non-finite values by global and local row), for a number of columns that differs
 /// between ranks, and for b or options that differ between ranks.
 template <class Derived>
 Selection kmeans_pp(MPI_Comm comm, const Eigen::MatrixBase<Derived>& X, Index b, const KMeansPPOptions& options = {}) {
@@ -624,13 +673,13 @@ Selection kmeans_pp(MPI_Comm comm, const Eigen::MatrixBase<Derived>& X, Index b,
     const Index n = X.rows(), d = X.cols();
     const auto at = detail::layout(comm, n);
     detail::Fingerprint fp;
-    fp.add(d);
-    fp.add(b);
-    fp.add(options.initial);
-    fp.add(options.first);
-    fp.add(options.seed);
-    fp.add(options.prune);
-    detail::agree(comm, fn, fp, "X columns, b or options", [&] {
+    fp.add("X columns", d);
+    fp.add("b", b);
+    fp.add("options initial", options.initial);
+    fp.add("options first", options.first);
+    fp.add("options seed", options.seed);
+    fp.add("options prune", options.prune);
+    detail::agree(comm, fn, fp, [&] {
         acquire::detail::check_shape(fn, "X", at.total, d);
         const auto sorted = acquire::detail::sorted_indices(fn, "options initial", options.initial, at.total);
         acquire::detail::check_budget(fn, "b", b, at.total - static_cast<Index>(options.initial.size()));
@@ -639,7 +688,7 @@ Selection kmeans_pp(MPI_Comm comm, const Eigen::MatrixBase<Derived>& X, Index b,
         if (options.first >= 0 && std::binary_search(sorted.begin(), sorted.end(), options.first))
             acquire::detail::fail(fn, "options first ", options.first, " is an initial center");
         acquire::detail::check_tolerance(fn, options.checks);
-        if (options.checks.values) acquire::detail::check_finite(fn, "X (local rows)", X);
+        if (options.checks.values) detail::check_shard_rows(at, [&] { acquire::detail::check_finite(fn, "X", X); });
     });
     const std::vector<char> blocked(static_cast<std::size_t>(n), 0);
     const acquire::detail::EuclideanRows<Derived> space(X);
@@ -666,7 +715,7 @@ Selection kmeans_pp(MPI_Comm comm, const Eigen::MatrixBase<Derived>& X, Index b,
 /// of N. Work per rank per pick O(n_r (K + d)) at worst, less with pruning.
 ///
 /// Throws invalid_input on every rank for any input badge rejects (named by the rank that
-/// found it; P and H rows by local row), for K or d that differ between ranks, and for
+/// found it; P and H rows by global and local row), for K or d that differ between ranks, and for
 /// labeled, b or options that differ between ranks.
 template <class DerivedP, class DerivedH>
 Selection badge(MPI_Comm comm, const Eigen::MatrixBase<DerivedP>& P, const Eigen::MatrixBase<DerivedH>& H,
@@ -675,20 +724,20 @@ Selection badge(MPI_Comm comm, const Eigen::MatrixBase<DerivedP>& P, const Eigen
     const Index n = P.rows(), K = P.cols(), d = H.cols();
     const auto at = detail::layout(comm, n);
     detail::Fingerprint fp;
-    fp.add(K);
-    fp.add(d);
-    fp.add(b);
-    fp.add(labeled);
-    fp.add(options.seed);
-    fp.add(options.prune);
-    detail::agree(comm, fn, fp, "P or H columns, labeled, b or options", [&] {
+    fp.add("P columns", K);
+    fp.add("H columns", d);
+    fp.add("b", b);
+    fp.add("labeled", labeled);
+    fp.add("options seed", options.seed);
+    fp.add("options prune", options.prune);
+    detail::agree(comm, fn, fp, [&] {
         acquire::detail::check_shape(fn, "P", at.total, K);
         acquire::detail::check_shape(fn, "H", at.total, d);
         acquire::detail::check_same_rows(fn, "P (local rows)", n, "H (local rows)", H.rows());
         acquire::detail::sorted_indices(fn, "labeled", labeled, at.total);
         acquire::detail::check_budget(fn, "b", b, at.total - static_cast<Index>(labeled.size()));
-        acquire::detail::check_probabilities(fn, "P (local rows)", P, options.checks);
-        if (options.checks.values) acquire::detail::check_finite(fn, "H (local rows)", H);
+        detail::check_shard_rows(at, [&] { acquire::detail::check_probabilities(fn, "P", P, options.checks); });
+        if (options.checks.values) detail::check_shard_rows(at, [&] { acquire::detail::check_finite(fn, "H", H); });
     });
     if (b == 0) return {};
     std::vector<char> blocked(static_cast<std::size_t>(n), 0);
@@ -858,17 +907,16 @@ Selection facility_shards(MPI_Comm comm, const char* fn, const Eigen::MatrixBase
     const Index n = X.rows(), d = X.cols();
     const auto at = layout(comm, n);
     Fingerprint fp;
-    fp.add(d);
-    fp.add(b);
-    fp.add(radius);
-    fp.add(candidates);
-    fp.add(options.lazy);
-    fp.add(options.stochastic);
-    fp.add(options.epsilon);
-    fp.add(options.seed);
-    fp.add(options.neighbors);
-    const char* same = "X columns, candidates, b, radius or options";
-    agree(comm, fn, fp, same, [&] {
+    fp.add("X columns", d);
+    fp.add("b", b);
+    fp.add("radius", radius);
+    fp.add("candidates", candidates);
+    fp.add("options lazy", options.lazy);
+    fp.add("options stochastic", options.stochastic);
+    fp.add("options epsilon", options.epsilon);
+    fp.add("options seed", options.seed);
+    fp.add("options neighbors", options.neighbors);
+    agree(comm, fn, fp, [&] {
         if (!cosine && (!(radius >= 0) || !std::isfinite(radius)))
             acquire::detail::fail(fn, "radius must be finite and >= 0, got ", radius);
         acquire::detail::check_shape(fn, "X", at.total, d);
@@ -884,7 +932,7 @@ Selection facility_shards(MPI_Comm comm, const char* fn, const Eigen::MatrixBase
         if (options.neighbors > 0)
             acquire::detail::fail(fn, "options neighbors (sparse mode) is not supported over MPI yet: use 0 (dense)");
         acquire::detail::check_tolerance(fn, options.checks);
-        if (options.checks.values) acquire::detail::check_finite(fn, "X (local rows)", X);
+        if (options.checks.values) detail::check_shard_rows(at, [&] { acquire::detail::check_finite(fn, "X", X); });
     });
     // Lead rows: see ShardGains.
     const Index lead = at.offset % 256;
@@ -892,7 +940,7 @@ Selection facility_shards(MPI_Comm comm, const char* fn, const Eigen::MatrixBase
     x.topRows(lead).setZero();
     x.bottomRows(n) = X;
     if (cosine)
-        agree(comm, fn, fp, same, [&] {
+        agree(comm, fn, fp, [&] {
             for (Index i = lead; i < lead + n; ++i) {
                 const Scalar norm = x.row(i).norm();
                 if (!(norm > 0))
@@ -960,7 +1008,7 @@ Selection facility_shards(MPI_Comm comm, const char* fn, const Eigen::MatrixBase
 /// the same on every rank and every run.
 ///
 /// Throws invalid_input on every rank for any input facility_location rejects (the rank that
-/// found it named; NaN/Inf by local row, zero rows by global row), for options.neighbors > 0
+/// found it named; NaN/Inf and zero rows by global and local row), for options.neighbors > 0
 /// (the sparse mode is not distributed yet), and for X columns, candidates, b or options that
 /// differ between ranks. options.memory_bytes is per rank and may differ.
 template <class Derived>
@@ -1060,7 +1108,7 @@ struct BatchBaldWord {
 /// and double, exact and sampled) found no differing pick and no differing objective bit.
 ///
 /// Throws invalid_input on every rank for any input batch_bald rejects (named by the rank that
-/// found it; stack rows by local row), for a stack whose T or K differs from the first rank
+/// found it; stack rows by global and local row), for a stack whose T or K differs from the first rank
 /// holding rows, and for b, labeled or options that differ between ranks.
 template <class Scalar>
 Selection batch_bald(MPI_Comm comm, const PredictionStack<Scalar>* shard, Index b, const BatchBaldOptions& options = {},
@@ -1079,13 +1127,13 @@ Selection batch_bald(MPI_Comm comm, const PredictionStack<Scalar>* shard, Index 
     const Index T = first < 0 ? 0 : shapes[static_cast<std::size_t>(first)].members;
     const Index K = first < 0 ? 0 : shapes[static_cast<std::size_t>(first)].cols;
     detail::Fingerprint fp;
-    fp.add(b);
-    fp.add(options.labeled);
-    fp.add(options.max_configurations);
-    fp.add(options.samples);
-    fp.add(options.seed);
-    fp.add(options.lazy);
-    detail::agree(comm, fn, fp, "b, labeled or options", [&] {
+    fp.add("b", b);
+    fp.add("options labeled", options.labeled);
+    fp.add("options max_configurations", options.max_configurations);
+    fp.add("options samples", options.samples);
+    fp.add("options seed", options.seed);
+    fp.add("options lazy", options.lazy);
+    detail::agree(comm, fn, fp, [&] {
         if (options.max_configurations < 1)
             acquire::detail::fail(fn, "options max_configurations must be >= 1, got ", options.max_configurations);
         if (options.samples < 1) acquire::detail::fail(fn, "options samples must be >= 1, got ", options.samples);
@@ -1094,7 +1142,7 @@ Selection batch_bald(MPI_Comm comm, const PredictionStack<Scalar>* shard, Index 
         if (shard && (shard->members() != T || shard->cols() != K))
             acquire::detail::fail(fn, "stack is ", shard->members(), " members x ", shard->cols(), " classes but rank ",
                                   first, "'s is ", T, " x ", K);
-        if (shard) acquire::detail::check_stack(fn, *shard, options.checks);
+        if (shard) detail::check_shard_rows(at, [&] { acquire::detail::check_stack(fn, *shard, options.checks); });
     });
     if (stats) *stats = BatchBaldStats{};
     Selection result;

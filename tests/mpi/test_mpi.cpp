@@ -142,7 +142,8 @@ TEST_CASE("mpi: bad input on one rank makes every rank throw, naming it", "[mpi]
     acquire::RowMatrix<float> poisoned = local;
     if (me == p - 1) poisoned(2, 1) = std::numeric_limits<float>::quiet_NaN();
     REQUIRE_THROWS_WITH(acquire::mpi::k_center_greedy(MPI_COMM_WORLD, poisoned, {}, 3),
-                        Contains("acquire::mpi::k_center_greedy: rank " + last + ": acquire::k_center_greedy: X (local rows) row 2 column 1 is nan"));
+                        Contains("acquire::mpi::k_center_greedy: rank " + last + ": acquire::k_center_greedy: X row " +
+                                 std::to_string(last_begin + 2) + " (local 2) column 1 is nan"));
     INFO("a zero row for the cosine metric");
     acquire::RowMatrix<float> zero = local;
     if (me == p - 1) zero.row(0).setZero();
@@ -170,12 +171,21 @@ TEST_CASE("mpi: bad input on one rank makes every rank throw, naming it", "[mpi]
         INFO("arguments that differ between ranks");
         const std::vector<Index> labeled = me == 1 ? std::vector<Index>{5} : std::vector<Index>{6};
         REQUIRE_THROWS_WITH(acquire::mpi::k_center_greedy(MPI_COMM_WORLD, local, labeled, 3),
-                            Contains("labeled, b or options differ between ranks"));
+                            Contains("acquire::mpi::k_center_greedy: labeled differs between rank 0 and rank 1 "
+                                     "(each must be the same on every rank)"));
         REQUIRE_THROWS_WITH(acquire::mpi::random_select(MPI_COMM_WORLD, end - begin, 5, static_cast<std::uint64_t>(me)),
-                            Contains("k, seed or exclude differ between ranks"));
+                            Contains("acquire::mpi::random_select: seed differs between rank 0 and rank 1 ("));
         acquire::RowMatrix<float> wide = acquire::RowMatrix<float>::Zero(local.rows(), me == 1 ? d + 1 : d);
         wide.leftCols(d) = local;
-        REQUIRE_THROWS_WITH(acquire::mpi::k_center_greedy(MPI_COMM_WORLD, wide, {}, 3), Contains("X columns"));
+        REQUIRE_THROWS_WITH(acquire::mpi::k_center_greedy(MPI_COMM_WORLD, wide, {}, 3),
+                            Contains("acquire::mpi::k_center_greedy: X columns differs between rank 0 and rank 1 ("));
+        INFO("two arguments differing on two ranks: each named with the lowest rank that differs");
+        acquire::KCenterOptions seeded;
+        seeded.seed = me == p - 1 ? 9 : 0;
+        REQUIRE_THROWS_WITH(acquire::mpi::k_center_greedy(MPI_COMM_WORLD, local, labeled, me == p - 1 ? 4 : 3, seeded),
+                            Contains("b differs between rank 0 and rank " + last +
+                                     "; labeled differs between rank 0 and rank 1; options seed differs between rank 0 and rank " +
+                                     last + " ("));
     }
     INFO("after all those failures the communicator still works");
     CHECK(acquire::mpi::k_center_greedy(MPI_COMM_WORLD, local, {0}, 5).indices == acquire::k_center_greedy(X, {0}, 5).indices);

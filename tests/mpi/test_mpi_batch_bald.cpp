@@ -126,7 +126,9 @@ TEST_CASE("mpi::batch_bald sends O(ranks + shortlist T K) bytes per pick, whatev
         MPI_Allreduce(mine_counts, sum, 2, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
         std::uint64_t shortlisted = 0;
         for (Index m : st.decided) shortlisted += static_cast<std::uint64_t>(m);
-        const std::uint64_t setup = (8 + 16 + 24) * p, rows = shortlisted * (8 + t * k * 4);
+        // Set-up: the layout (8), the shapes (16) and the agreement on the checks and the six
+        // arguments that must match (8 for the verdict, 16 per argument).
+        const std::uint64_t setup = (8 + 16 + 8 + 16 * 6) * p, rows = shortlisted * (8 + t * k * 4);
         const std::uint64_t least = setup + rows + (32 + 24) * p * b, most = least + 32 * p * (b - 1);
         INFO("N " << n << ": " << sum[0] << " bytes in all, " << shortlisted << " rows shortlisted");
         CHECK(sum[0] >= least);
@@ -143,13 +145,14 @@ TEST_CASE("mpi::batch_bald: bad input on one rank makes every rank throw, naming
     auto buf = acquire::synthetic::stack_buffer<float>(t, n, k);
     const auto [begin, end] = mine(n, 0);
     const auto last = std::to_string(p - 1);
-    INFO("a NaN in the last rank's shard, named by its local row");
+    const Index last_begin = split(n, 0)[static_cast<std::size_t>(p - 1)];
+    INFO("a NaN in the last rank's shard, named by its global and local row");
     auto poisoned = buf;
     poisoned[static_cast<std::size_t>((2 * n + end - 1) * k + 1)] = std::numeric_limits<float>::quiet_NaN();
     const auto bad = shard_of(me == p - 1 ? poisoned : buf, t, n, k, begin, end);
     REQUIRE_THROWS_WITH(acquire::mpi::batch_bald<float>(MPI_COMM_WORLD, bad.get(), 3),
                         Contains("acquire::mpi::batch_bald: rank " + last + ": acquire::batch_bald:") &&
-                            Contains("row " + std::to_string(end - 1 - begin)));
+                            Contains("row " + std::to_string(n - 1) + " (local " + std::to_string(n - 1 - last_begin) + ") column 1 is nan"));
     const auto good = shard_of(buf, t, n, k, begin, end);
     INFO("global checks: the lowest rank reports");
     acquire::BatchBaldOptions o;
@@ -169,7 +172,7 @@ TEST_CASE("mpi::batch_bald: bad input on one rank makes every rank throw, naming
         acquire::BatchBaldOptions s;
         s.seed = static_cast<std::uint64_t>(me);
         REQUIRE_THROWS_WITH(acquire::mpi::batch_bald<float>(MPI_COMM_WORLD, good.get(), 3, s),
-                            Contains("b, labeled or options differ between ranks"));
+                            Contains("acquire::mpi::batch_bald: options seed differs between rank 0 and rank 1 ("));
     }
     INFO("after all those failures the communicator still works");
     CHECK(acquire::mpi::batch_bald<float>(MPI_COMM_WORLD, good.get(), 3).indices ==

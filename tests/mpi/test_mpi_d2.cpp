@@ -151,18 +151,19 @@ TEST_CASE("mpi::kmeans_pp and badge: bad input on one rank makes every rank thro
     const acquire::RowMatrix<float> local = X.middleRows(begin, end - begin);
     const acquire::RowMatrix<float> Pl = P.middleRows(begin, end - begin);
     const auto last = std::to_string(p - 1);
+    const Index last_begin = split(n, 0)[static_cast<std::size_t>(p - 1)];
     INFO("a NaN in X on the last rank");
     acquire::RowMatrix<float> poisoned = local;
     if (me == p - 1) poisoned(1, 2) = std::numeric_limits<float>::quiet_NaN();
     REQUIRE_THROWS_WITH(acquire::mpi::kmeans_pp(MPI_COMM_WORLD, poisoned, 3),
-                        Contains("acquire::mpi::kmeans_pp: rank " + last + ": acquire::kmeans_pp: X (local rows) row 1 column 2 is nan"));
+                        Contains("acquire::mpi::kmeans_pp: rank " + last + ": acquire::kmeans_pp: X row " + std::to_string(last_begin + 1) + " (local 1) column 2 is nan"));
     REQUIRE_THROWS_WITH(acquire::mpi::badge(MPI_COMM_WORLD, Pl, poisoned, {}, 3),
-                        Contains("acquire::mpi::badge: rank " + last + ": acquire::badge: H (local rows) row 1 column 2 is nan"));
+                        Contains("acquire::mpi::badge: rank " + last + ": acquire::badge: H row " + std::to_string(last_begin + 1) + " (local 1) column 2 is nan"));
     INFO("a row of P that is not a distribution on the last rank");
     acquire::RowMatrix<float> bad = Pl;
     if (me == p - 1) bad(0, 0) = 2.0f;
     REQUIRE_THROWS_WITH(acquire::mpi::badge(MPI_COMM_WORLD, bad, local, {}, 3),
-                        Contains("rank " + last + ": acquire::badge: P (local rows) row 0 column 0 is 2"));
+                        Contains("rank " + last + ": acquire::badge: P row " + std::to_string(last_begin) + " (local 0) column 0 is 2"));
     INFO("P and H rows that differ on the last rank");
     const acquire::RowMatrix<float> shorter = me == p - 1 ? acquire::RowMatrix<float>(local.topRows(local.rows() - 1)) : local;
     REQUIRE_THROWS_WITH(acquire::mpi::badge(MPI_COMM_WORLD, Pl, shorter, {}, 3),
@@ -181,9 +182,9 @@ TEST_CASE("mpi::kmeans_pp and badge: bad input on one rank makes every rank thro
         INFO("arguments that differ between ranks");
         acquire::KMeansPPOptions s;
         s.seed = static_cast<std::uint64_t>(me);
-        REQUIRE_THROWS_WITH(acquire::mpi::kmeans_pp(MPI_COMM_WORLD, local, 3, s), Contains("X columns, b or options differ between ranks"));
+        REQUIRE_THROWS_WITH(acquire::mpi::kmeans_pp(MPI_COMM_WORLD, local, 3, s), Contains("acquire::mpi::kmeans_pp: options seed differs between rank 0 and rank 1 ("));
         REQUIRE_THROWS_WITH(acquire::mpi::badge(MPI_COMM_WORLD, Pl, local, {static_cast<Index>(me)}, 3),
-                            Contains("P or H columns, labeled, b or options differ between ranks"));
+                            Contains("acquire::mpi::badge: labeled differs between rank 0 and rank 1 ("));
     }
     INFO("after all those failures the communicator still works");
     CHECK(acquire::mpi::kmeans_pp(MPI_COMM_WORLD, local, 5).indices == acquire::kmeans_pp(X, 5).indices);
