@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 using acquire::Index;
@@ -103,6 +104,24 @@ TEMPLATE_TEST_CASE("kmeans: the lowest-inertia start is kept; start 0 is the see
     CHECK(improved > 0);
     one.restarts = 0;
     REQUIRE_THROWS_WITH(acquire::kmeans(X, 25, one), Contains("acquire::kmeans: options restarts must be >= 1, got 0"));
+}
+
+TEMPLATE_TEST_CASE("kmeans: unchecked NaN rows give a clustering, never undefined behaviour", "[cluster][checks]", float,
+                   double) {
+    using T = TestType;
+    acquire::RowMatrix<T> X = acquire::synthetic::embeddings<T, Eigen::RowMajor>(60, 3);
+    X(4, 1) = std::numeric_limits<T>::quiet_NaN();
+    acquire::KMeansOptions o;
+    o.checks.values = false;
+    for (Index k : {1, 3, 10}) {
+        const auto km = acquire::kmeans(X, k, o);
+        REQUIRE(km.assignment.size() == 60);
+        for (Index a : km.assignment) CHECK((a >= 0 && a < k));
+    }
+    X.col(0).setConstant(std::numeric_limits<T>::quiet_NaN());  // every distance NaN
+    const auto km = acquire::kmeans(X, 5, o);
+    for (Index a : km.assignment) CHECK((a >= 0 && a < 5));
+    REQUIRE_THROWS_WITH(acquire::kmeans(X, 5), Contains("acquire::kmeans: X row 0 column 0 is nan"));
 }
 
 TEMPLATE_TEST_CASE("cluster_select: nearest to centers among the top beta b", "[cluster]", float, double) {

@@ -360,7 +360,7 @@ def main():
         header = (f"CPU: {cpu_name()}; numpy {np.__version__}, scipy {scipy.__version__}, "
                   f"scikit-learn {sklearn.__version__}; one thread (acquire_al.set_num_threads(1), "
                   f"OMP/OPENBLAS/MKL_NUM_THREADS=1); date {datetime.date.today().isoformat()}"
-                  f"{'; --quick (sizes /100)' if args.quick else ''}")
+                  f"{'; --quick smoke run (N /100, b /10): targets are for the full sizes' if args.quick else ''}")
         notes = (f"Median of {reps} repetitions (k-center and BADGE: {kc_reps}) with time.perf_counter after one "
                  f"warm-up call; per-call overhead: median of {calls} single calls. ratio = NumPy/SciPy time / "
                  "acquire time (higher = acquire faster); targets are judged on the checked (default) call. "

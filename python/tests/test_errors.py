@@ -113,7 +113,7 @@ def test_torch_wrong_dtype(name):
     import torch
 
     d = _pool()
-    for dt in (torch.int64, torch.float16, torch.bfloat16):
+    for dt in (torch.int64, torch.float16, torch.bfloat16, torch.bool):
         t = torch.from_numpy(first_arg(name, d)).to(dt)
         with pytest.raises(TypeError, match="float32 or float64"):
             FIRST_ARG[name](t, d)
@@ -387,3 +387,134 @@ def test_unknown_keyword_is_a_type_error():
         acq.entropy(np.full((2, 2), 0.5), check=False)
     with pytest.raises(TypeError):
         acq.k_center_greedy(np.zeros((3, 2)), [0], 1, metrics="cosine")
+
+
+# ----------------------------------------------------------------------------- checks reach C++
+
+
+def _bad_inputs():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 3))
+    X[4, 1] = np.nan
+    P = rng.dirichlet(np.ones(3), size=30)
+    P[4] = [0.6, 0.6, 0.6]
+    s = rng.uniform(size=30)
+    s[3] = np.nan
+    return X, P, s
+
+
+CHECKED = {
+    # name: callable(checks, X with a NaN, P with a row summing to 1.8, scores with a NaN)
+    "kmeans_pp": lambda c, X, P, s: acq.kmeans_pp(X, 3, checks=c),
+    "probcover": lambda c, X, P, s: acq.probcover(X, 1.0, 3, checks=c),
+    "max_coverage": lambda c, X, P, s: acq.max_coverage(X, 1.0, 3, checks=c),
+    "kmeans": lambda c, X, P, s: acq.kmeans(X, 3, checks=c),
+    "agglomerative_clustering": lambda c, X, P, s: acq.agglomerative_clustering(X, 1.0, checks=c),
+    "nearest_neighbors": lambda c, X, P, s: acq.nearest_neighbors(X, X, 2, checks=c),
+    "egl": lambda c, X, P, s: acq.egl(P, np.ones((30, 2)), checks=c),
+    "egl_from_norms": lambda c, X, P, s: acq.egl_from_norms(P, np.ones((30, 3)), checks=c),
+    "gradient_embedding": lambda c, X, P, s: acq.gradient_embedding(P, np.ones((30, 2)), checks=c),
+    "information_density": lambda c, X, P, s: acq.information_density(np.ones((30, 2)), s, 1.0, checks=c),
+    "contrastive_score": lambda c, X, P, s: acq.contrastive_score(P, np.ones((30, 2)), P, np.ones((30, 2)), 2, checks=c),
+    "ceal_pseudo_labels": lambda c, X, P, s: acq.ceal_pseudo_labels(P, [], 0.5, checks=c),
+    "typiclust": lambda c, X, P, s: acq.typiclust(X, 3, kmeans=acq.KMeansOptions(checks=c)),
+    "cluster_select": lambda c, X, P, s: acq.cluster_select(X, np.ones(30), 3, kmeans=acq.KMeansOptions(checks=c)),
+    "probcover_delta": lambda c, X, P, s: acq.probcover_delta(X, 3, kmeans=acq.KMeansOptions(checks=c)),
+}
+
+
+@pytest.mark.parametrize("name", list(CHECKED))
+def test_checks_false_reaches_cpp(name):
+    X, P, s = _bad_inputs()
+    with pytest.raises(ValueError, match=rf"acquire::{name}: "):
+        CHECKED[name](True, X, P, s)
+    CHECKED[name](False, X, P, s)
+    CHECKED[name](acq.CheckOptions(values=False), X, P, s)
+
+
+@pytest.mark.parametrize("name", ["egl", "egl_from_norms", "gradient_embedding", "contrastive_score",
+                                  "ceal_pseudo_labels"])
+def test_check_tolerance_reaches_cpp(name):
+    X, P, s = _bad_inputs()
+    P[4] = [0.4, 0.35, 0.3]  # sums to 1.05
+    with pytest.raises(ValueError, match=r"row 4 sums to 1.05 \(tolerance 0.001\)"):
+        CHECKED[name](True, X, P, s)
+    CHECKED[name](acq.CheckOptions(tolerance=0.1), X, P, s)
+
+
+def test_other_memory_and_tile_bounds_reach_cpp():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(20, 3))
+    with pytest.raises(ValueError, match="acquire::typiclust: options memory_bytes must be >= 4096, got 100"):
+        acq.typiclust(X, 2, memory_bytes=100)
+    with pytest.raises(ValueError, match="acquire::typiclust: options max_clusters must be >= 1"):
+        acq.typiclust(X, 2, max_clusters=0)
+    with pytest.raises(ValueError, match="acquire::typiclust: options min_cluster_size must be >= 0"):
+        acq.typiclust(X, 2, min_cluster_size=-1)
+    with pytest.raises(ValueError, match="acquire::agglomerative_clustering: options tile_bytes must be >= 4096"):
+        acq.agglomerative_clustering(X, 1.0, tile_bytes=10)
+    with pytest.raises(ValueError, match="acquire::probcover_delta: options alpha must be in"):
+        acq.probcover_delta(X, [0] * 20, alpha=0.0)
+    with pytest.raises(ValueError, match="acquire::probcover_delta: options tile_bytes"):
+        acq.probcover_delta(X, [0] * 20, tile_bytes=10)
+    with pytest.raises(ValueError, match=r"acquire::probcover_delta: labels has 3 entries but X has 20 rows"):
+        acq.probcover_delta(X, [0, 1, 2])
+    with pytest.raises(ValueError, match=r"acquire::probcover_delta: clusters must be in \[1, 20\], got 21"):
+        acq.probcover_delta(X, 21)
+    with pytest.raises(ValueError, match="acquire::typicality: "):
+        acq.typicality(X, 0)
+    with pytest.raises(ValueError, match="acquire::contrastive_score: .*memory_bytes"):
+        acq.contrastive_score(np.full((20, 2), 0.5), X, np.full((20, 2), 0.5), X, 2, memory_bytes=10)
+    with pytest.raises(ValueError, match="acquire::kmeans: options tolerance must be >= 0"):
+        acq.kmeans(X, 2, tolerance=-1.0)
+
+
+@pytest.mark.parametrize(
+    "name,call",
+    [
+        ("egl", lambda P, H: acq.egl(P, H)),
+        ("badge", lambda P, H: acq.badge(P, H, [], 1)),
+        ("gradient_embedding", lambda P, H: acq.gradient_embedding(P, H)),
+        ("contrastive_score", lambda P, H: acq.contrastive_score(P, H, P, H, 1)),
+        ("egl_from_norms", lambda P, H: acq.egl_from_norms(P, H[:, :2])),
+        ("nearest_neighbors", lambda P, H: acq.nearest_neighbors(H, P, 1)),
+        ("information_density", lambda P, H: acq.information_density(H, P[:, 0].copy(), 1.0)),
+        ("cluster_select", lambda P, H: acq.cluster_select(H, P[:, 0].copy(), 1)),
+        ("ranking_loss", lambda P, H: acq.ranking_loss(P[:, 0].copy(), H[:, 0].copy())),
+    ],
+)
+def test_dtype_mismatch_names_an_argument_and_both_dtypes(name, call):
+    P = np.full((4, 2), 0.5, dtype=np.float32)
+    H = np.ones((4, 3))
+    with pytest.raises(TypeError, match=rf"acquire\.{name}: \w+ has dtype float(32|64), another array of this call "
+                                        r"float(32|64): pass one dtype for all") as info:
+        call(P, H)
+    msg = str(info.value)
+    assert "float32" in msg and "float64" in msg
+
+
+def test_checks_accepts_bool_and_check_options():
+    P = np.array([[0.3, 0.3]])
+    acq.entropy(P, checks=False)
+    acq.entropy(P, checks=acq.CheckOptions(values=False))
+    with pytest.raises(ValueError):
+        acq.entropy(P, checks=True)
+
+
+def test_checks_numpy_bool_and_wrong_type():
+    P = np.array([[0.3, 0.3]])
+    acq.entropy(P, checks=np.False_)  # a NumPy bool is a bool
+    with pytest.raises(ValueError):
+        acq.entropy(P, checks=np.True_)
+    for bad in ("yes", None, 0):
+        with pytest.raises(TypeError, match="checks"):
+            acq.entropy(P, checks=bad)
+
+
+@needs_torch
+def test_torch_bool_tensor_is_not_an_index_set():
+    import torch
+
+    d = _pool()
+    with pytest.raises(TypeError, match="integer"):
+        acq.k_center_greedy(d["X"], torch.tensor([True, False]), 1)

@@ -168,7 +168,7 @@ def d2_rows(X):
     return lambda c: ((X - X[c]) ** 2).sum(axis=1)
 
 
-@pytest.mark.parametrize("seed", [0, 7])
+@pytest.mark.parametrize("seed", [0, 7, 2**64 - 1])
 def test_kmeans_pp_matches_exact_replica(seed, dtype, rng):
     X = rng.normal(size=(120, 5)).astype(dtype)
     sel = acq.kmeans_pp(X, 8, seed=seed)
@@ -359,7 +359,19 @@ def test_facility_location_stochastic_seed_epsilon(rng):
     assert a != greedy
     assert a != b
     assert a == sel_indices(acq.facility_location(X, None, 10, stochastic=True, epsilon=0.9, seed=1))
-    # a tiny epsilon samples every remaining candidate: plain greedy
+    # a tiny epsilon samples every remaining candidate: plain greedy (candidates a subset, or
+    # a memory bound that keeps the block from being computed whole)
+    cands = list(range(59))
+    assert sel_indices(acq.facility_location(X, cands, 10, stochastic=True, epsilon=1e-9, seed=1)) == sel_indices(
+        acq.facility_location(X, cands, 10))
+    assert sel_indices(acq.facility_location(X, None, 10, stochastic=True, epsilon=1e-9, seed=1,
+                                             memory_bytes=60 * 8 * 10)) == greedy
+
+
+def test_facility_location_stochastic_full_sample_is_greedy(rng):
+    X = rng.normal(size=(60, 4))
+    greedy = sel_indices(acq.facility_location(X, None, 10))
+    # ceil((60 / 10) ln(1e9)) = 125 >= 60: every step samples every remaining candidate
     assert sel_indices(acq.facility_location(X, None, 10, stochastic=True, epsilon=1e-9, seed=1)) == greedy
 
 
@@ -626,19 +638,53 @@ def test_kmeans_invariants(dtype, rng):
     assert 0 <= km.iterations <= 100
 
 
-def test_kmeans_starts_from_kmeans_pp(rng):
+def ref_greedy_kmeans_pp(X, k, seed):
+    """acquire's k-means start (cluster.hpp, detail::greedy_kmeans_pp): the first center
+    uniform, then 2 + floor(ln k) D^2 candidates per step, the lowest potential kept."""
+    n = X.shape[0]
+    trials = 2 + int(math.log(k))
+    r = Rng(seed)
+    centers = [r.below(n)]
+    d2 = ((X - X[centers[0]]) ** 2).sum(axis=1)
+    while len(centers) < k:
+        prefix = np.cumsum(d2)  # sequential, as the C++ sums
+        total = prefix[-1]
+        best, best_potential, best_d2 = None, None, None
+        for _ in range(trials):
+            c = min(int(np.searchsorted(prefix, r.uniform() * total, side="right")), n - 1)
+            trial = np.minimum(d2, ((X - X[c]) ** 2).sum(axis=1))
+            potential = np.cumsum(trial)[-1]
+            if best is None or potential < best_potential:
+                best, best_potential, best_d2 = c, potential, trial
+        centers.append(best)
+        d2 = best_d2
+    return centers
+
+
+def test_kmeans_starts_from_greedy_kmeans_pp(rng):
     X = rng.normal(size=(50, 3))
     for seed in (0, 9):
-        km = acq.kmeans(X, 5, max_iterations=0, seed=seed)
-        start = sel_indices(acq.kmeans_pp(X, 5, seed=seed))
-        np.testing.assert_array_equal(km.centers, X[start])
+        km = acq.kmeans(X, 5, max_iterations=0, seed=seed, restarts=1)
+        np.testing.assert_array_equal(km.centers, X[ref_greedy_kmeans_pp(X, 5, seed)])
         assert km.iterations == 0
+
+
+def test_kmeans_restarts_keep_the_lowest_inertia(rng):
+    X = rng.normal(size=(200, 2))
+    for seed in range(5):
+        one = acq.kmeans(X, 8, seed=seed, restarts=1)
+        three = acq.kmeans(X, 8, seed=seed, restarts=3)
+        assert three.inertia <= one.inertia
+        assert acq.kmeans(X, 8, seed=seed).inertia == three.inertia  # the default is 3
+    assert acq.KMeansOptions().restarts == 3
+    with pytest.raises(ValueError, match="restarts must be >= 1"):
+        acq.kmeans(X, 3, restarts=0)
 
 
 def test_kmeans_lloyd_step(rng):
     X = rng.normal(size=(60, 2))
-    km0 = acq.kmeans(X, 3, max_iterations=0, seed=2)
-    km1 = acq.kmeans(X, 3, max_iterations=1, seed=2)
+    km0 = acq.kmeans(X, 3, max_iterations=0, seed=2, restarts=1)
+    km1 = acq.kmeans(X, 3, max_iterations=1, seed=2, restarts=1)
     a = np.asarray(km0.assignment)
     means = np.array([X[a == c].mean(axis=0) for c in range(3)])
     np.testing.assert_allclose(km1.centers, means, rtol=1e-12)
@@ -1095,3 +1141,84 @@ def test_picks_unique_in_range_never_labeled_and_deterministic(name):
     # the whole unlabeled pool can be taken
     everything = sel_indices(sels[name](labeled, n - 8))
     assert sorted(everything) == sorted(set(range(n)) - set(labeled))
+
+
+def test_hybrid_selector_may_return_a_sequence_and_errors_propagate(rng):
+    scores = rng.uniform(size=50)
+    seen = {}
+
+    def first_k(candidates, k):
+        seen["candidates"] = candidates
+        return [int(i) for i in candidates[:k]]
+
+    sel = acq.hybrid(scores, 10, [3], 4, first_k)
+    assert isinstance(seen["candidates"], np.ndarray) and seen["candidates"].dtype == np.int64
+    np.testing.assert_array_equal(seen["candidates"], acq.prefilter(scores, 10, [3]))
+    assert sel_indices(sel) == seen["candidates"][:4].tolist()
+
+    def boom(candidates, k):
+        raise RuntimeError("boom from the selector")
+
+    with pytest.raises(RuntimeError, match="boom from the selector"):
+        acq.hybrid(scores, 10, [3], 4, boom)
+    with pytest.raises(ValueError, match="acquire::hybrid: the selector returned 3 picks, expected 4"):
+        acq.hybrid(scores, 10, [3], 4, lambda c, k: list(c[:3]))
+    with pytest.raises(ValueError, match="acquire::hybrid: the selector repeated a pick"):
+        acq.hybrid(scores, 10, [3], 2, lambda c, k: [int(c[0]), int(c[0])])
+    with pytest.raises(ValueError, match="acquire::hybrid: b is 11 but only 10"):
+        acq.hybrid(scores, 10, [3], 11, first_k)
+
+
+def test_permuting_the_pool_permutes_the_picks(rng):
+    X = rng.normal(size=(70, 5))
+    perm = rng.permutation(70)
+    inv = np.argsort(perm)  # row i of X is row inv[i] of X[perm]
+    a = sel_indices(acq.k_center_greedy(X, [0, 9], 8))
+    b = sel_indices(acq.k_center_greedy(X[perm], [int(inv[0]), int(inv[9])], 8))
+    assert [int(perm[i]) for i in b] == a
+    a = sel_indices(acq.facility_location(X, None, 6))
+    b = sel_indices(acq.facility_location(X[perm], None, 6))
+    assert [int(perm[i]) for i in b] == a
+    S = random_stack(rng, 5, 70, 3)
+    a = sel_indices(acq.batch_bald(S, 3))
+    b = sel_indices(acq.batch_bald(S[:, perm], 3))
+    assert [int(perm[i]) for i in b] == a
+
+
+def test_mixed_layouts_of_two_matrices(rng):
+    P = random_probs(rng, 80, 4)
+    H = rng.normal(size=(80, 6))
+    ref_b = sel_indices(acq.badge(P, H, [1], 6, seed=3))
+    ref_g = acq.gradient_embedding(P, H)
+    for lp, vp in layouts(P):
+        for lh, vh in layouts(H, names=["C", "F", "cols_strided"]):
+            assert sel_indices(acq.badge(vp, vh, [1], 6, seed=3)) == ref_b, (lp, lh)
+            np.testing.assert_allclose(acq.gradient_embedding(vp, vh), ref_g, rtol=1e-14, err_msg=f"{lp} {lh}")
+
+
+def test_one_row_pool():
+    X = np.ones((1, 2))
+    P = np.ones((1, 1))
+    S = np.ones((1, 1, 1))
+    for sel in (acq.k_center_greedy(X, [], 1), acq.kmeans_pp(X, 1), acq.badge(P, X, [], 1),
+                acq.facility_location(X, None, 1), acq.max_coverage(X, 0.1, 1), acq.probcover(X, 0.5, 1),
+                acq.typiclust(X, 1), acq.cluster_select(X, np.ones(1), 1), acq.cluster_margin(np.ones(1), [0], 1),
+                acq.batch_bald(S, 1), acq.discriminator_select(np.ones(1), [], 1)):
+        assert sel_indices(sel) == [0]
+    assert acq.stochastic_batch(np.ones(1), 1).tolist() == [0]
+    assert acq.agglomerative_clustering(X, 1.0).clusters == 1
+    assert np.asarray(acq.kmeans(X, 1).assignment).tolist() == [0]
+    for layout in ("tnk", "ntk", "nkt"):
+        assert sel_indices(acq.batch_bald(S, 1, layout=layout)) == [0]
+        np.testing.assert_array_equal(acq.bald(S, layout=layout), [0.0])
+
+
+def test_typicality_tiles_and_memory_bound(rng):
+    X = rng.normal(size=(300, 3))
+    ref = ref_typicality(X, 7)
+    np.testing.assert_allclose(acq.typicality(X, 7, memory_bytes=4096), ref, rtol=1e-9)
+    np.testing.assert_allclose(acq.typicality(X, 7), ref, rtol=1e-9)
+    with pytest.raises(ValueError, match="acquire::typicality: .*memory_bytes"):
+        acq.typicality(X, 7, memory_bytes=4095)
+    for lay, v in layouts(X):
+        np.testing.assert_allclose(acq.typicality(v, 7), ref, rtol=1e-9, err_msg=lay)

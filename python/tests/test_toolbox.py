@@ -223,7 +223,7 @@ def test_ranking_loss_formula(margin, dtype, rng):
 def test_ranking_loss_hand_value():
     r = acq.ranking_loss(np.array([0.0, 0.0]), np.array([2.0, 1.0]))
     assert r.loss == pytest.approx(1.0)
-    np.testing.assert_allclose(r.gradient, [-2.0, 2.0])
+    np.testing.assert_allclose(r.gradient, [-1.0, 1.0])  # (2/b) = 1
     r = acq.ranking_loss(np.array([3.0, 0.0]), np.array([2.0, 1.0]))
     assert r.loss == 0.0
     np.testing.assert_array_equal(r.gradient, [0.0, 0.0])
@@ -529,3 +529,45 @@ def test_synthetic_stack():
     D = acq.synthetic.stack(4, 30, 5, disagreement=3.0, seed=3)
     assert D.dtype == np.float32
     assert acq.bald(D).mean() > 0.05
+
+
+def test_ranks_objects():
+    s = np.array([3.0, 1.0, 2.0, 2.0])
+    r = acq.Ranks(s)
+    np.testing.assert_allclose(r.values(), ref_ranks(s), rtol=1e-15)
+    np.testing.assert_allclose(r.values(), [1.0, 0.0, 0.5, 0.5])
+    neg = acq.Ranks(-s)
+    out = acq.rank_combine([r, neg], [1.0, 1.0])
+    np.testing.assert_allclose(out, 0.5, rtol=1e-15)
+    np.testing.assert_allclose(acq.rank_combine([r, s], [1.0, 3.0]), ref_ranks(s), rtol=1e-15)
+
+
+def test_forgetting_events_numpy_bool_flags():
+    fe = acq.ForgettingEvents(3)
+    pred, y = np.array([1, 2, 0]), np.array([1, 0, 0])
+    fe.observe(pred == y)  # a NumPy bool array
+    fe.observe(np.array([False, False, False]))
+    np.testing.assert_array_equal(fe.counts(), [1, 0, 1])
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="torch does not import")
+def test_forgetting_events_torch_bool_flags():
+    import torch
+
+    fe = acq.ForgettingEvents(3)
+    pred, y = torch.tensor([1, 2, 0]), torch.tensor([1, 0, 0])
+    fe.observe(pred == y)
+    fe.observe(torch.tensor([False, False, False]))
+    np.testing.assert_array_equal(fe.counts(), [1, 0, 1])
+    fe.observe(torch.tensor([0, 1]), torch.tensor([True, True]))
+    assert fe.presentations(0) == 3
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="torch does not import")
+def test_forgetting_events_torch_integer_flags():
+    import torch
+
+    fe = acq.ForgettingEvents(3)
+    fe.observe(torch.tensor([1, 0, 1]))
+    fe.observe(torch.tensor([0, 0, 1], dtype=torch.int32))
+    np.testing.assert_array_equal(fe.counts(), [1, 0, 0])

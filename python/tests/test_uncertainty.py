@@ -288,3 +288,29 @@ def test_torch_input_gives_numpy_output(name, rng):
 
 def test_accepts_n_by_1_column_of_ones_and_single_row():
     np.testing.assert_allclose(acq.entropy(np.array([[0.25, 0.75]])), [-(0.25 * math.log(0.25) + 0.75 * math.log(0.75))])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_single_row_and_single_column_views(name, rng):
+    P = random_probs(rng, 8, 6, np.float64)
+    wide = np.full((8, 12), np.nan)
+    wide[:, ::2] = P
+    # 1 x K with column stride 2 (read column by column: the sum's order, hence the last bit, may differ)
+    np.testing.assert_allclose(score(name, wide[3:4, ::2]), score(name, P[3:4]), rtol=1e-14)
+    tall = np.full((16, 6), np.nan)
+    tall[::2] = P
+    np.testing.assert_array_equal(score(name, tall[::2]), score(name, P))
+    ones = np.full((10, 3), np.nan)
+    ones[:, 1] = 1.0
+    np.testing.assert_array_equal(score(name, ones[::2, 1:2]), np.zeros(5))  # N x 1, row stride 6
+
+
+def test_set_and_get_num_threads():
+    before = acq.get_num_threads()
+    try:
+        acq.set_num_threads(1)
+        assert acq.get_num_threads() == 1
+        acq.set_num_threads(2)
+        assert acq.get_num_threads() == (2 if acq.openmp else 1)
+    finally:
+        acq.set_num_threads(before)

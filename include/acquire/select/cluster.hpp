@@ -90,7 +90,7 @@ std::vector<Index> greedy_kmeans_pp(const Eigen::MatrixBase<Derived>& X, Index k
             });
             double potential = 0;
             for (double v : trial_d2) potential += v;
-            if (potential < chosen_potential) {
+            if (chosen < 0 || potential < chosen_potential) {  // the first trial stands even if NaN (unchecked input)
                 chosen = c;
                 chosen_potential = potential;
                 best_d2 = trial_d2;
