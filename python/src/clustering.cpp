@@ -33,9 +33,11 @@ TypiClustOptions typiclust_options(IndexArg labeled, Index neighbors, Index max_
 void bind_clustering(py::module_& m) {
     m.def(
         "kmeans",
-        [](ArrayArg X, Index k, Index max_iterations, double tolerance, std::uint64_t seed, ChecksArg checks) {
+        [](ArrayArg X, Index k, Index max_iterations, double tolerance, std::uint64_t seed, Index restarts,
+           ChecksArg checks) {
             KMeansOptions o;
             o.max_iterations = max_iterations;
+            o.restarts = restarts;
             o.tolerance = tolerance;
             o.seed = seed;
             o.checks = checks_of(checks);
@@ -49,8 +51,9 @@ void bind_clustering(py::module_& m) {
                 return namespace_of(f);
             });
         },
-        py::arg("X"), py::arg("k"), py::arg("max_iterations") = 100, py::arg("tolerance") = 1e-6, py::arg("seed") = 0,
-        py::arg("checks") = true,
+        py::arg("X"), py::arg("k"), py::arg("max_iterations") = KMeansOptions{}.max_iterations,
+        py::arg("tolerance") = KMeansOptions{}.tolerance, py::arg("seed") = KMeansOptions{}.seed,
+        py::arg("restarts") = KMeansOptions{}.restarts, py::arg("checks") = true,
         (std::string(doc::kmeans) + "\n\nReturns a namespace: centers (k x d), assignment (int64), inertia, iterations.")
             .c_str());
 

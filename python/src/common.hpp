@@ -91,8 +91,8 @@ inline py::array as_array(py::handle obj, const char* function, const char* argu
         if (obj.attr("is_sparse").cast<bool>())
             type_error(where(function, argument) + " is a sparse tensor: pass tensor.to_dense()");
         const std::string dtype = py::str(obj.attr("dtype"));
-        if (dtype != "torch.float32" && dtype != "torch.float64" && dtype.find("torch.int") != 0 &&
-            dtype.find("torch.uint") != 0)
+        if (dtype != "torch.float32" && dtype != "torch.float64" && dtype != "torch.bool" &&
+            dtype.find("torch.int") != 0 && dtype.find("torch.uint") != 0)
             type_error(where(function, argument) + " has dtype " + dtype + ": pass float32 or float64");
         if (obj.attr("is_conj")().cast<bool>() || obj.attr("is_neg")().cast<bool>())
             type_error(where(function, argument) + " is a lazy conjugate or negation: pass tensor.resolve_conj()");
@@ -304,12 +304,14 @@ auto released(F&& f) {
 
 /// `checks`: a CheckOptions, or a bool (False skips the O(N K) value checks).
 inline CheckOptions checks_of(py::handle obj) {
-    if (py::isinstance<py::bool_>(obj)) {
+    if (py::isinstance<CheckOptions>(obj)) return obj.cast<CheckOptions>();
+    const std::string type = py::str(py::type::handle_of(obj).attr("__name__"));
+    if (py::isinstance<py::bool_>(obj) || type == "bool_") {  // Python's bool or NumPy's
         CheckOptions c;
-        c.values = obj.cast<bool>();
+        c.values = py::bool_(py::reinterpret_borrow<py::object>(obj)).cast<bool>();
         return c;
     }
-    return obj.cast<CheckOptions>();
+    type_error("acquire: checks must be a bool or an acquire_al.CheckOptions, got " + type);
 }
 
 /// A dtype keyword ("float32", "float64", np.float32, np.dtype(...)) as float or double.

@@ -25,19 +25,23 @@ void bind_core(py::module_& m) {
         });
 
     py::class_<KMeansOptions>(m, "KMeansOptions", doc::KMeansOptions)
-        .def(py::init([](Index max_iterations, double tolerance, std::uint64_t seed, py::object checks) {
+        .def(py::init([](Index max_iterations, double tolerance, std::uint64_t seed, Index restarts,
+                         ChecksArg checks) {
                  KMeansOptions o;
                  o.max_iterations = max_iterations;
+                 o.restarts = restarts;
                  o.tolerance = tolerance;
                  o.seed = seed;
                  o.checks = checks_of(checks);
                  return o;
              }),
-             py::arg("max_iterations") = 100, py::arg("tolerance") = 1e-6, py::arg("seed") = 0,
-             py::arg("checks") = true)
+             py::arg("max_iterations") = KMeansOptions{}.max_iterations,
+             py::arg("tolerance") = KMeansOptions{}.tolerance, py::arg("seed") = KMeansOptions{}.seed,
+             py::arg("restarts") = KMeansOptions{}.restarts, py::arg("checks") = true)
         .def_readwrite("max_iterations", &KMeansOptions::max_iterations)
         .def_readwrite("tolerance", &KMeansOptions::tolerance)
         .def_readwrite("seed", &KMeansOptions::seed)
+        .def_readwrite("restarts", &KMeansOptions::restarts)
         .def_readwrite("checks", &KMeansOptions::checks);
 
     py::class_<Selection>(m, "Selection", doc::Selection)
