@@ -38,6 +38,7 @@ acquire::Selection brute_probcover(const M& X, double delta, Index b, const std:
             for (Index j = 0; j < n; ++j) g += in[std::size_t(i)][std::size_t(j)] && !covered[std::size_t(j)];
             if (g > best_gain) best = i, best_gain = g;
         }
+        if (best < 0) break;  // every row taken (b is checked against the pool: never reached)
         taken[std::size_t(best)] = 1;
         for (Index j = 0; j < n; ++j) covered[std::size_t(j)] |= in[std::size_t(best)][std::size_t(j)];
         out.indices.push_back(best);
