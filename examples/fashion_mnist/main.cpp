@@ -15,13 +15,14 @@
 //                 [--seeds S] [--first-seed F] [--merge] [--report-only] [--quick]
 //
 // Writes DIR/<regime>/results.csv (strategy, seed, labels, accuracy, acquisition, training and
-// inference seconds), summary.csv and summary.dat (mean and std per budget), results.md and,
-// when gnuplot is installed, learning_curves.png. Each finished run is appended to partial.csv
-// at once. --merge keeps the rows of the (strategy, seed) runs not run now from an existing
+// inference seconds), summary.csv and summary.dat (mean and std per budget), results.md,
+// reach.dat and plot.gp (examples/plot.hpp) and, when gnuplot is installed, learning_curves.png.
+// Each finished run is appended to partial.csv at once. --merge keeps the rows of the (strategy, seed) runs not run now from an existing
 // results.csv and partial.csv: each run is deterministic and independent, so running strategies
 // in several invocations gives the same accuracies as one run. --report-only just rewrites the
 // tables and plots from those files. --first-seed F runs seeds F..S-1 only (with --merge, to
 // finish a study whose first seeds are done).
+#include "../plot.hpp"
 #include "idx.hpp"
 #include "mlp.hpp"
 
@@ -397,21 +398,10 @@ void report(const std::vector<Row>& rows, const Regime& regime, const std::strin
        << "mean accuracy is at least random's final mean (percentage of random's " << final_labels
        << " labels); every row is in results.csv.\n";
     md.close();
-    if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
-        std::cout << "gnuplot not found: skipping the plot (apt-get install gnuplot-nox)\n";
-        return;
-    }
-    std::ofstream gp(dir + "/plot.gp");
-    // noenhanced: names are shown as written (enhanced text would turn "_" into a subscript).
-    gp << "set terminal pngcairo noenhanced size 1100,700\nset output '" << dir << "/learning_curves.png'\n"
-       << "set key outside right\nset grid\nset xlabel 'labeled images'\nset ylabel 'test accuracy'\n"
-       << "set title 'Fashion-MNIST active learning, " << regime.name << " budget (start " << regime.start << ", b = "
-       << regime.b << "): mean and std over " << regime.seeds << " seeds'\nnames = \"";
-    for (const auto& s : names) gp << s << " ";
-    gp << "\"\nplot for [i=0:" << names.size() - 1 << "] '" << dir
-       << "/summary.dat' index i using 1:2:3 with yerrorlines title word(names, i + 1)\n";
-    gp.close();
-    if (std::system(("gnuplot " + dir + "/plot.gp").c_str()) != 0) std::cout << "gnuplot failed; the data is in summary.dat\n";
+    std::ostringstream title;
+    title << "Fashion-MNIST active learning, " << regime.name << " budget (start " << regime.start << ", b = " << regime.b
+          << "), " << regime.seeds << " seeds";
+    plot::learning_curves(dir, title.str(), names, acc, final_labels, random_final);
 }
 
 std::vector<std::string> split(const std::string& s) {

@@ -14,8 +14,10 @@
 //               [--test 5000] [--batchbald-subset 500] [--epochs 30] [--jobs 2]
 //               [--strategies random,margin,...] [--quick] [--resume] [--report CSV]
 //
-// Writes DIR/results.csv, DIR/summary.dat, DIR/results.md and (with gnuplot)
-// DIR/learning_curves.png; DIR/results.partial.csv grows by one run at a time.
+// Writes DIR/results.csv, DIR/summary.dat, DIR/results.md, DIR/reach.dat, DIR/plot.gp
+// (examples/plot.hpp) and (with gnuplot) DIR/learning_curves.png; DIR/results.partial.csv
+// grows by one run at a time.
+#include "../plot.hpp"
 #include "fashion_mnist/idx.hpp"
 
 #include <acquire/acquire.hpp>
@@ -331,19 +333,11 @@ void report(const std::vector<Row>& rows, const Config& cfg, double wall) {
     else
         md << "Tabulated with --report from the runs in the CSV.\n";
     md.close();
-    if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
-        std::cout << "gnuplot not found: skipping the plot (apt-get install gnuplot-nox)\n";
-        return;
-    }
-    std::ofstream gp(cfg.out + "/plot.gp");
-    gp << "set terminal pngcairo size 1000,650 noenhanced\nset output '" << cfg.out << "/learning_curves.png'\n"
-       << "set key bottom right\nset grid\nset xlabel 'labeled images'\nset ylabel 'test accuracy'\n"
-       << "set title 'Fashion-MNIST, libtorch CNN: mean and std over " << cfg.seeds << " seed(s)'\nnames = \"";
-    for (const auto& s : cfg.strategies) gp << s << " ";
-    gp << "\"\nplot for [i=0:" << cfg.strategies.size() - 1 << "] '" << cfg.out
-       << "/summary.dat' index i using 1:2:3 with yerrorlines title word(names, i + 1)\n";
-    gp.close();
-    if (std::system(("gnuplot " + cfg.out + "/plot.gp").c_str()) != 0) std::cout << "gnuplot failed; the data is in summary.dat\n";
+    std::ostringstream title;
+    title << "Fashion-MNIST, libtorch CNN (start " << start << ", b = " << cfg.b << ", pool " << cfg.pool << "), "
+          << cfg.seeds << " seed(s)";
+    // No bars when random has no run at the final budget (nothing to reach).
+    plot::learning_curves(cfg.out, title.str(), cfg.strategies, acc, acc["random"].count(last) ? last : Index(0), random_final);
 }
 
 std::vector<std::string> split(const std::string& s) {

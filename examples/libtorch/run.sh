@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The full libtorch CNN experiment: 7 strategies x 3 seeds, 20 balanced labels then 15 rounds
 # of 10, pool = 4,000 random training images per seed, test = 5,000 images.
-# Writes examples/libtorch/results/{results.csv,summary.dat,results.md,learning_curves.png}.
+# Writes examples/libtorch/results/{results.csv,summary.dat,reach.dat,results.md,plot.gp,learning_curves.png}.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash cmake/install-deps.sh
