@@ -7,9 +7,13 @@ comment drops every name in it from the site without a single warning. So this s
 the headers (include/acquire/**/*.hpp) and lists the public names they declare in namespace
 acquire (acquire::synthetic, acquire::mpi, ...): free functions, classes, structs, enums and
 their values, type aliases and variables, and the public members of public classes; nothing in
-a namespace detail. It reads Doxygen's XML index (GENERATE_XML, xml/index.xml) and exits 1
-listing every header name missing from the reference, and every namespace-level name that is
-in no group (the reference's per-family pages). Run by the `docs` target after doxygen:
+a namespace detail. It reads Doxygen's XML output (GENERATE_XML: xml/index.xml and the
+compound files) and exits 1 listing every header name that is
+  - missing from the index;
+  - undocumented: an entry without a comment, or described only on a page the HTML does not
+    have (a member of an undocumented namespace, class or header);
+  - at namespace level and in no group (docs/groups.dox: the reference's per-family pages).
+Run by the `docs` target after doxygen:
 
     check_reference.py INCLUDE_DIR XML_DIR
 
@@ -66,8 +70,9 @@ def blank(text):
             out.append(re.sub(r"[^\n]", " ", text[i:end]))
             i = end
             continue
-        raw = re.match(r'R"([^(\s]*)\(', text[i:i + 20]) if c == "R" and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) else None
-        if raw:
+        word_start = i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
+        raw = re.match(r'R"([^(\s]*)\(', text[i:i + 20]) if c == "R" and word_start else None
+        if raw:  # a raw string literal
             end = text.find(")" + raw.group(1) + '"', i)
             end = n if end < 0 else end + len(raw.group(1)) + 2
             out.append('""' + re.sub(r"[^\n]", " ", text[i + 2:end]))
@@ -109,7 +114,7 @@ def strip_templates(statement):
 
 
 def top_level(statement, char):
-    """Position of the first `char` outside (), [], <> and {} in the statement, or -1."""
+    """Position of the first `char` outside (), [] and {} in the statement, or -1."""
     depth = 0
     for j, c in enumerate(statement):
         if c in "([{":
@@ -133,6 +138,8 @@ def declared(statement):
         return "typedef", m.group(1)
     if s.startswith("using"):
         return None  # a using-declaration brings in a name declared elsewhere
+    if TYPE_HEAD.match(s) and "(" not in s:
+        return None  # a forward declaration: the definition is what gets documented
     call = re.search(r"\boperator\s*\(\s*\)\s*\(", s)
     paren = call.end() - 1 if call else s.find("(")
     equals = top_level(s, "=")
@@ -220,7 +227,8 @@ class Header:
                 continue
             if c == ":":
                 # an access specifier; `::`, a base clause or an initializer list stay in the text
-                if text[i + 1:i + 2] != ":" and text[i - 1:i] != ":" and ACCESS.match(s) and inside == "class":
+                label = text[i + 1:i + 2] != ":" and text[i - 1:i] != ":" and ACCESS.match(s)
+                if label and inside == "class":
                     kind, name, _ = scopes.pop()
                     scopes.append((kind, name, ACCESS.match(s).group(1)))
                     statement, started = [], False
@@ -238,11 +246,12 @@ class Header:
                     scopes.append(("namespace", m.group(1) or "", ""))
                 elif t and top_level(body, "(") < 0:
                     keyword = re.sub(r"\s+", " ", t.group(1))
+                    enum = keyword.startswith("enum")
                     name = t.group(2) or ""
                     if name and self.public(scopes):
-                        self.add(scopes, "enum" if keyword.startswith("enum") else keyword, name, start_line)
-                    access = "public" if keyword in ("struct", "union") or keyword.startswith("enum") else "private"
-                    scopes.append(("enum" if keyword.startswith("enum") else "class", name, access))
+                        self.add(scopes, "enum" if enum else keyword, name, start_line)
+                    access = "private" if keyword == "class" else "public"
+                    scopes.append(("enum" if enum else "class", name, access))
                 else:
                     found = declared(s)
                     if found and self.public(scopes):
@@ -273,40 +282,71 @@ def header_names(include_dir):
     return names
 
 
+def described(element):
+    """Whether a Doxygen XML element has a brief or a detailed description."""
+    return any(element.find(tag) is not None and "".join(element.find(tag).itertext()).strip()
+               for tag in ("briefdescription", "detaileddescription"))
+
+
 def index_names(xml_dir):
-    """(every name in the reference, every name on a group's page) from Doxygen's XML: names
-    qualified as in the headers (acquire::entropy, acquire::TopK::push)."""
+    """Doxygen's XML output read back: {qualified name: documented} for every compound and member
+    of xml/index.xml (names qualified as in the headers: acquire::entropy, acquire::TopK::push),
+    and the set of names on a group's page.
+
+    The XML lists undocumented names too, so a name counts as documented only when every entry
+    of it (every overload) has a description and is described on a page the HTML has: a group,
+    or a namespace, class or file that is itself documented. An undocumented namespace has no
+    page, and its documented functions are then nowhere on the site (the state this check was
+    written against)."""
     xml_dir = pathlib.Path(xml_dir)
-    names, by_id, grouped = set(), {}, set()
-    groups = []
-    for compound in ET.parse(xml_dir / "index.xml").getroot().iter("compound"):
-        kind = compound.get("kind")
-        name = compound.findtext("name")
+    compounds = list(ET.parse(xml_dir / "index.xml").getroot().iter("compound"))
+    pages = set()  # compounds with a page: groups, and documented namespaces, classes and files
+    members = {}   # member (or enum value) id -> described
+    inner = {}     # group refid -> its inner classes and namespaces
+    for compound in compounds:
+        refid = compound.get("refid")
+        path = xml_dir / f"{refid}.xml"
+        if not path.exists():
+            continue
+        definition = ET.parse(path).getroot().find("compounddef")
+        if compound.get("kind") == "group" or described(definition):
+            pages.add(refid)
+        for member in definition.iter("memberdef"):
+            members[member.get("id")] = described(member)
+            for value in member.iter("enumvalue"):
+                members[value.get("id")] = True  # listed with its enum, described or not
+        if compound.get("kind") == "group":
+            inner[refid] = [e.text for e in definition if e.tag in ("innerclass", "innernamespace")]
+
+    def shown(refid):
+        return members.get(refid, False) and refid.rsplit("_1", 1)[0] in pages
+
+    names, by_id, grouped = {}, {}, set()
+    for compound in compounds:
+        kind, name, refid = compound.get("kind"), compound.findtext("name"), compound.get("refid")
         if kind == "group":
-            groups.append(compound)
+            for member in compound.iter("member"):
+                by_id.setdefault(member.get("refid"), None)
             continue
         if kind not in ("namespace", "class", "struct", "union"):
             continue
-        names.add(name)
+        names[name] = refid in pages
         enum = None
         for member in compound.iter("member"):
             qualified = f"{name}::{member.findtext('name')}"
             if member.get("kind") == "enum":
                 enum = qualified
             elif member.get("kind") == "enumvalue" and enum:
-                # an enum's values follow it, listed in its scope; the headers name them in the
-                # enum's own (enum class)
+                # an enum's values follow it in its scope; the headers name them in the enum's
                 qualified = f"{enum}::{member.findtext('name')}"
-            names.add(qualified)
+            names[qualified] = names.get(qualified, True) and shown(member.get("refid"))
             by_id[member.get("refid")] = qualified
-    for group in groups:
-        for member in group.iter("member"):
-            if member.get("refid") in by_id:
-                grouped.add(by_id[member.get("refid")])
-        # classes and namespaces sit in a group as inner compounds, listed in the group's own file
-        for inner in ET.parse(xml_dir / f"{group.get('refid')}.xml").getroot().iter():
-            if inner.tag in ("innerclass", "innernamespace"):
-                grouped.add(inner.text)
+    for compound in compounds:
+        if compound.get("kind") == "group":
+            for member in compound.iter("member"):
+                if by_id.get(member.get("refid")):
+                    grouped.add(by_id[member.get("refid")])
+            grouped.update(inner.get(compound.get("refid"), []))
     return names, grouped
 
 
@@ -317,6 +357,7 @@ def main(include_dir, xml_dir):
         return 1
     listed, grouped = index_names(xml_dir)
     missing = [n for n in sorted(declared_names) if n not in listed]
+    undocumented = [n for n in sorted(declared_names) if n in listed and not listed[n]]
     # namespace-level names (not class members, not enum values) must be on a group's page
     ungrouped = []
     for n, (kind, header, line) in sorted(declared_names.items()):
@@ -328,13 +369,25 @@ def main(include_dir, xml_dir):
     for n in missing:
         kind, header, line = declared_names[n]
         print(f"{header}:{line}: {kind} {n} is declared but missing from the reference (xml/index.xml)")
+    for n in undocumented:
+        kind, header, line = declared_names[n]
+        print(f"{header}:{line}: {kind} {n} is in the index but has no page of its own or no comment "
+              f"(document it, its namespace or class, or its header)")
     for n in ungrouped:
         kind, header, line = declared_names[n]
         print(f"{header}:{line}: {kind} {n} is in no group (wrap it in the header's \\addtogroup block)")
-    functions = {n for n, (kind, _, _) in declared_names.items() if kind == "function"}
-    print(f"check_reference: {len(declared_names)} public names ({len(functions)} functions) in the headers, "
-          f"{len(missing)} missing from the reference, {len(ungrouped)} in no group")
-    return 1 if missing or ungrouped else 0
+    kinds = {}
+    for n, (kind, _, _) in declared_names.items():
+        if kind == "function":
+            kind = "member function" if n.rsplit("::", 1)[0] in declared_names else "free function"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    plural = {"class": "classes", "enumvalue": "enum values"}
+    summary = ", ".join(f"{count} {plural.get(kind, kind + 's') if count > 1 else kind}"
+                        for kind, count in sorted(kinds.items()))
+    print(f"check_reference: {len(declared_names)} public names in the headers ({summary}); "
+          f"{len(missing)} missing from the reference, {len(undocumented)} undocumented, "
+          f"{len(ungrouped)} in no group")
+    return 1 if missing or undocumented or ungrouped else 0
 
 
 if __name__ == "__main__":

@@ -1,3 +1,6 @@
+/// \file
+/// The umbrella header: every public acquire header except the optional mpi.hpp, synthetic.hpp and
+/// interop/torch.hpp.
 // The umbrella header: every public acquire header. Users include this (or the single headers
 // they need); nothing inside acquire includes it.
 #pragma once

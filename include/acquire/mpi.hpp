@@ -1,3 +1,6 @@
+/// \file
+/// Acquisition over a pool sharded across MPI ranks, in namespace acquire::mpi (optional: needs
+/// mpi.h).
 // acquire over a pool sharded across MPI ranks.
 //
 // Each rank holds a contiguous shard of the pool's rows (the scores, or the embeddings its own
@@ -55,6 +58,9 @@
 
 namespace acquire::mpi {
 
+/// \addtogroup mpi_sharded
+/// @{
+
 /// Payload this process has handed to MPI through acquire::mpi: for an all-reduce or an
 /// all-gather its own contribution, for a broadcast the root's buffer (once, whatever the
 /// number of ranks). It measures what the algorithms send, not the wire traffic of the MPI
@@ -69,7 +75,10 @@ inline Traffic& traffic() {
     static Traffic counters;
     return counters;
 }
+/// Sets this process's counters (traffic()) back to zero.
 inline void reset_traffic() { traffic() = Traffic{}; }
+
+/// @}
 
 namespace detail {
 
@@ -310,6 +319,9 @@ std::vector<T> all_of(MPI_Comm comm, int ranks, const T& mine) {
 
 }  // namespace detail
 
+/// \addtogroup mpi_sharded
+/// @{
+
 /// acquire::top_k over scores sharded across the ranks of `comm`: the global indices of the k
 /// highest scores of the concatenated vector, highest first, ties by lowest global index, never
 /// an index in `exclude` (global). The same on every rank, and equal to top_k on the whole
@@ -525,6 +537,8 @@ Selection k_center_greedy(MPI_Comm comm, const Eigen::MatrixBase<Derived>& X, co
     return result;
 }
 
+/// @}
+
 namespace detail {
 
 /// How a D^2 sampling space's center (its Point) travels between ranks: `bytes()` per point,
@@ -644,6 +658,9 @@ Selection d2_sampling(MPI_Comm comm, const Layout& at, const Space& space, const
 
 }  // namespace detail
 
+/// \addtogroup mpi_sharded
+/// @{
+
 /// acquire::kmeans_pp over embeddings sharded across the ranks of `comm` (X: this rank's n_r x d
 /// rows, possibly none): k-means++ seeding (Arthur & Vassilvitskii 2007) by D^2 sampling, the
 /// same picks as kmeans_pp on the concatenated pool for any number of ranks, on every rank.
@@ -754,6 +771,8 @@ Selection badge(MPI_Comm comm, const Eigen::MatrixBase<DerivedP>& P, const Eigen
     return detail::d2_sampling(comm, at, space, detail::PointCodec<acquire::detail::GradientRows<DerivedH>>{K, d},
                                blocked, {}, first, b, options.seed, options.prune, options.stats);
 }
+
+/// @}
 
 namespace detail {
 
@@ -981,6 +1000,9 @@ Selection facility_shards(MPI_Comm comm, const char* fn, const Eigen::MatrixBase
 
 }  // namespace detail
 
+/// \addtogroup mpi_sharded
+/// @{
+
 /// acquire::facility_location over a pool sharded across the ranks of `comm` (X: this rank's
 /// n_r x d rows, possibly none): greedy maximisation of F(S) = sum over all N rows j of
 /// max(0, max_{i in S} cos(x_i, x_j)) (Yang et al. 2017; greedy within 1 - 1/e, Nemhauser et
@@ -1036,6 +1058,8 @@ Selection max_coverage(MPI_Comm comm, const Eigen::MatrixBase<Derived>& X, doubl
     return detail::facility_shards(comm, "max_coverage", X, candidates, b, options, false, radius);
 }
 
+/// @}
+
 namespace detail {
 
 /// A rank's word after a BatchBALD step's refinement: its candidates on the shortlist (see
@@ -1045,6 +1069,9 @@ struct BatchBaldWord {
 };
 
 }  // namespace detail
+
+/// \addtogroup mpi_sharded
+/// @{
 
 /// acquire::batch_bald over a prediction stack sharded across the ranks of `comm` (`shard`:
 /// this rank's T x n_r x K predictions, any layout, or nullptr for a rank holding no row, since
@@ -1273,5 +1300,7 @@ Selection batch_bald(MPI_Comm comm, const PredictionStack<Scalar>& shard, Index 
                      BatchBaldStats* stats = nullptr) {
     return batch_bald(comm, &shard, b, options, stats);
 }
+
+/// @}
 
 }  // namespace acquire::mpi

@@ -1,3 +1,6 @@
+/// \file
+/// Seeded synthetic pools in namespace acquire::synthetic: probabilities, logits, prediction
+/// stacks, embeddings.
 // Seeded synthetic pools for benchmarks, examples and tests: probabilities and logits with
 // controllable confidence and ties, prediction stacks with controllable disagreement, clustered
 // embeddings. Every generator is driven by acquire::Rng, so the same arguments give the same pool
@@ -14,6 +17,9 @@
 
 namespace acquire::synthetic {
 
+/// \addtogroup synthetic_pools
+/// @{
+
 /// Options of `probabilities` and `logits`.
 struct ProbabilityOptions {
     /// Scale of the random logits: 0 gives uniform rows, large values near one-hot rows.
@@ -23,6 +29,8 @@ struct ProbabilityOptions {
     /// Seed of the generator (the same data on every platform).
     std::uint64_t seed = 1;
 };
+
+/// @}
 
 namespace detail {
 /// Rows are generated in blocks of 1024, each from its own stream seeded by (seed, block), so a
@@ -39,6 +47,9 @@ void for_each_block(Index n, Body&& body) {
     });
 }
 }  // namespace detail
+
+/// \addtogroup synthetic_pools
+/// @{
 
 /// N x K logits: standard normal draws times `sharpness`; rows chosen with probability
 /// `tie_fraction` get their largest logit copied onto another class (an exact top-2 tie).
@@ -166,5 +177,7 @@ Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Storage> embeddings(
     });
     return x;
 }
+
+/// @}
 
 }  // namespace acquire::synthetic

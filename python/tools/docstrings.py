@@ -16,6 +16,9 @@ HEADERS = ["core", "score", "select"]
 INTERNAL = {"simd.hpp", "rows.hpp", "parallel.hpp", "types.hpp"}  # kernels, no public names
 DECL_FUNCTION = re.compile(r"^\s*(?:inline\s+|static\s+|explicit\s+|constexpr\s+)*[\w:<>,\s\*&]*?\b([A-Za-z_]\w*)\s*\(")
 DECL_TYPE = re.compile(r"^\s*(?:class|struct)\s+(\w+)")
+# Doxygen structure, not documentation: a header's `/// \file` block and the `/// \addtogroup`,
+# `/// @{` and `/// @}` lines around its public declarations (docs/groups.dox).
+DOXYGEN_STRUCTURE = re.compile(r"^///\s*(?:[\\@](?:file|addtogroup|defgroup)\b|@\{|@\})")
 
 
 def blocks(path):
@@ -24,6 +27,7 @@ def blocks(path):
     detail = 0
     owner = []  # (name, indent) of the class being read
     doc = []
+    structure = False  # inside a `///` block of Doxygen structure
     for line in lines:
         if re.match(r"namespace detail\b", line.strip()):
             detail += 1
@@ -36,6 +40,10 @@ def blocks(path):
         while owner and indent <= owner[-1][1] and line.strip().startswith("}"):
             owner.pop()
         stripped = line.strip()
+        if DOXYGEN_STRUCTURE.match(stripped) or (structure and stripped.startswith("///")):
+            structure = True
+            continue
+        structure = False
         if stripped.startswith("///"):
             doc.append(stripped[3:][1:] if stripped[3:4] == " " else stripped[3:])
             continue

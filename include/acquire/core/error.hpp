@@ -1,3 +1,6 @@
+/// \file
+/// The exception acquire::invalid_input, the options acquire::CheckOptions and the input checks
+/// every public function shares.
 // acquire::invalid_input and the input checks every public function shares.
 //
 // Every check names the public function, the argument and the offending row (or member, or
@@ -29,6 +32,9 @@
 
 namespace acquire {
 
+/// \addtogroup core_vocabulary
+/// @{
+
 /// Thrown for every input a function cannot honour: wrong shapes, NaN or Inf, probabilities
 /// outside [0, 1] or rows that do not sum to 1, budgets larger than the pool, out-of-range or
 /// duplicate indices. The message names the function, the argument and the offending row.
@@ -47,6 +53,8 @@ struct CheckOptions {
     /// Largest accepted |sum_k p_k - 1| for a row of probabilities.
     double tolerance = 1e-3;
 };
+
+/// @}
 
 namespace detail {
 

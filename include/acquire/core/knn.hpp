@@ -1,3 +1,6 @@
+/// \file
+/// Exact k-nearest-neighbour search by squared Euclidean distance (acquire::nearest_neighbors),
+/// tiled in bounded memory.
 // Exact k-nearest-neighbour search by squared Euclidean distance, tiled so that no N x M
 // distance matrix is ever held. Shared by the CAL contrastive score (score/contrastive.hpp) and
 // sparse facility location (select/facility_location.hpp).
@@ -13,6 +16,9 @@
 #include <vector>
 
 namespace acquire {
+
+/// \addtogroup core_vocabulary
+/// @{
 
 /// Options of `nearest_neighbors`.
 struct KnnOptions {
@@ -32,6 +38,8 @@ struct Neighbors {
     /// N x k squared Euclidean distances, ascending (clamped at 0; +inf where they overflow).
     RowMatrix<Scalar> distances;
 };
+
+/// @}
 
 namespace detail {
 
@@ -121,6 +129,9 @@ void knn_blocks(const Eigen::MatrixBase<DQ>& Q, const Eigen::MatrixBase<DR>& R, 
 
 }  // namespace detail
 
+/// \addtogroup core_vocabulary
+/// @{
+
 /// The k nearest rows of `reference` (M x d) to every row of `query` (N x d), by Euclidean
 /// distance, exact (exhaustive, tiled: see KnnOptions::memory_bytes). O(N M d) time in
 /// matrix products. Distances come from ||q||^2 + ||r||^2 - 2 q.r in the inputs' Scalar, so
@@ -146,5 +157,7 @@ Neighbors<typename DQ::Scalar> nearest_neighbors(const Eigen::MatrixBase<DQ>& qu
                        });
     return out;
 }
+
+/// @}
 
 }  // namespace acquire

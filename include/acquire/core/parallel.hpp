@@ -1,3 +1,5 @@
+/// \file
+/// Internal: the one place acquire touches OpenMP (namespace acquire::detail, no public names).
 // The one place acquire touches OpenMP. Without -fopenmp everything runs serially; with it,
 // loops whose iterations are independent run in parallel. Every parallel loop in acquire writes
 // each output element from exactly one iteration and reduces nothing across threads, so results

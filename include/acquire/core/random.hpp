@@ -1,3 +1,6 @@
+/// \file
+/// Seeded random numbers that are the same on every platform: acquire::Rng and
+/// acquire::random_select.
 // Seeded random numbers that give the same stream on every platform, compiler and standard
 // library: xoshiro256** (Blackman & Vigna 2018) seeded through splitmix64, with our own
 // integer-to-uniform and bounded-integer code. `std::uniform_real_distribution` and friends are
@@ -11,6 +14,9 @@
 #include <vector>
 
 namespace acquire {
+
+/// \addtogroup core_vocabulary
+/// @{
 
 /// xoshiro256**: 256 bits of state, period 2^256 - 1, passes BigCrush. Cheap to copy; one per
 /// thread or per stream. `Rng(seed)` with the same seed gives the same numbers everywhere.
@@ -67,6 +73,8 @@ private:
     std::uint64_t state_[4];
 };
 
+/// @}
+
 namespace detail {
 
 /// The splitmix64 finaliser (Stafford's mix 13): a bijection of 64-bit words whose output bits
@@ -100,6 +108,9 @@ inline double race_key(std::uint64_t seed, std::uint64_t step, std::uint64_t row
 
 }  // namespace detail
 
+/// \addtogroup core_vocabulary
+/// @{
+
 /// The random baseline: k distinct indices drawn uniformly from [0, n) minus `exclude`, in draw
 /// order. A partial Fisher-Yates shuffle driven by `Rng(seed)`, so the same (n, k, seed,
 /// exclude) gives the same picks on every platform. O(n) time and memory.
@@ -126,5 +137,7 @@ inline std::vector<Index> random_select(Index n, Index k, std::uint64_t seed,
     pool.resize(static_cast<std::size_t>(k));
     return pool;
 }
+
+/// @}
 
 }  // namespace acquire

@@ -1,3 +1,6 @@
+/// \file
+/// Internal: per-row reductions shared by the input checks and the scorers (namespace
+/// acquire::detail, no public names).
 // Per-row reductions shared by the input checks and the scorers: the largest, second largest and
 // lowest entry of a row and its sum, in one branch-free pass, so that a scorer can validate a row
 // in the same pass that scores it.

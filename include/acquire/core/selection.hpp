@@ -1,3 +1,5 @@
+/// \file
+/// The result of a batch selector: acquire::Selection.
 // The result of a batch selector.
 #pragma once
 
@@ -6,6 +8,9 @@
 #include <vector>
 
 namespace acquire {
+
+/// \addtogroup core_vocabulary
+/// @{
 
 /// A batch chosen by a selector: the picked pool indices in pick order, and the selector's
 /// objective after each pick (`objective[j]` is the value once `indices[0..j]` are chosen:
@@ -21,5 +26,7 @@ struct Selection {
     /// Number of picks.
     Index size() const { return static_cast<Index>(indices.size()); }
 };
+
+/// @}
 
 }  // namespace acquire

@@ -1,3 +1,5 @@
+/// \file
+/// Internal: AVX2 kernels chosen at run time (namespace acquire::detail, no public names).
 // AVX2 kernels chosen at run time, for the few loops where SSE2 (all that x86-64 promises, and
 // all an Eigen build without -march flags uses) leaves a default call compute-bound. Nothing
 // needs -march flags: a kernel is compiled for AVX2 with a function attribute and called only

@@ -1,3 +1,6 @@
+/// \file
+/// A zero-copy, read-only view of T predictions of N x K over a user's buffer:
+/// acquire::PredictionStack.
 // PredictionStack: a zero-copy, read-only view of T predictions of N x K over a user's buffer.
 //
 // Committee and Bayesian scorers read T probability matrices of the same pool: an ensemble of
@@ -29,6 +32,9 @@
 #include <vector>
 
 namespace acquire {
+
+/// \addtogroup core_vocabulary
+/// @{
 
 /// A zero-copy, read-only view of T predictions of N x K (ensemble members, MC-dropout passes):
 /// entry (t, i, k) at member_data(t) + i * row_stride() + k * class_stride(). See the file
@@ -122,6 +128,8 @@ private:
     std::vector<const Scalar*> members_;
     Index rows_ = 0, cols_ = 0, row_stride_ = 1, class_stride_ = 1;
 };
+
+/// @}
 
 namespace detail {
 

@@ -1,3 +1,6 @@
+/// \file
+/// The k highest scores: acquire::top_k, and acquire::TopK, the streaming and mergeable
+/// accumulator.
 // top_k and the streaming, mergeable TopK accumulator.
 //
 // Order: higher score first; equal scores by lower index. This is a strict total order on
@@ -27,6 +30,9 @@ void as_column(const Eigen::MatrixBase<Derived>& v, F&& f) {
 }
 
 }  // namespace detail
+
+/// \addtogroup core_vocabulary
+/// @{
 
 /// Streaming top-k: keeps the k best (score, index) pairs seen so far in a heap of size k.
 /// O(k) memory; `push` is O(1) for a score below the current k-th best (the common case) and
@@ -176,5 +182,7 @@ std::vector<Index> top_k(const Eigen::MatrixBase<Derived>& scores, Index k,
     });
     return best.indices();
 }
+
+/// @}
 
 }  // namespace acquire

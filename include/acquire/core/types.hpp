@@ -1,9 +1,15 @@
+/// \file
+/// Short names for the types every header uses: acquire::Index, acquire::Vector, acquire::Matrix,
+/// acquire::RowMatrix.
 // Short names for the types every header uses.
 #pragma once
 
 #include <Eigen/Core>
 
 namespace acquire {
+
+/// \addtogroup core_vocabulary
+/// @{
 
 /// Row, column and count type everywhere: Eigen's signed 64-bit index, so N x K beyond 2^31
 /// never overflows.
@@ -20,5 +26,7 @@ using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
 /// A row-major matrix: the layout frameworks hand out for `[N, K]` tensors.
 template <class Scalar>
 using RowMatrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// @}
 
 }  // namespace acquire

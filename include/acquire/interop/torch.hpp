@@ -1,3 +1,6 @@
+/// \file
+/// Zero-copy views of libtorch CPU tensors as what acquire takes (optional: includes
+/// torch/torch.h).
 // Zero-copy views of libtorch CPU tensors as what acquire takes.
 //
 // An optional edge: include it only in translation units that already use libtorch (it includes
@@ -39,6 +42,9 @@
 
 namespace acquire {
 
+/// \addtogroup torch_interop
+/// @{
+
 /// A read-only N x K view of a 2-D tensor with its real strides (in elements): entry (i, k)
 /// at data + i * stride(0) + k * stride(1). Any stride >= 0 works, including the stride 0 of an
 /// expanded dimension.
@@ -57,6 +63,8 @@ enum class StackDims {
     ntk,  ///< [N, T, K], the T predictions of each sample together
     nkt,  ///< [N, K, T], members last, as several Python libraries store MC samples
 };
+
+/// @}
 
 namespace detail {
 
@@ -102,6 +110,9 @@ void check_tensor(const char* function, const char* argument, const torch::Tenso
 }
 
 }  // namespace detail
+
+/// \addtogroup torch_interop
+/// @{
 
 /// Views a 2-D float or double CPU tensor as an N x K Eigen map (rows = dimension 0) over the
 /// tensor's own memory, with its strides: no copy for contiguous, transposed, sliced or
@@ -196,5 +207,7 @@ inline torch::Tensor to_tensor(const std::vector<Index>& indices) {
     for (std::size_t i = 0; i < indices.size(); ++i) dst[i] = static_cast<std::int64_t>(indices[i]);
     return out;
 }
+
+/// @}
 
 }  // namespace acquire

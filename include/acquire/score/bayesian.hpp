@@ -1,3 +1,5 @@
+/// \file
+/// Bayesian scorers on a stack of T posterior samples: BALD and mean STD.
 // Bayesian scorers on a stack of T posterior samples (MC dropout passes, Bayes-by-backprop
 // weight draws, or an ensemble read as samples): BALD and mean STD.
 //
@@ -10,6 +12,9 @@
 #include "acquire/score/committee.hpp"
 
 namespace acquire {
+
+/// \addtogroup committee_scorers
+/// @{
 
 /// BALD, Bayesian active learning by disagreement (Houlsby et al. 2011; Gal et al. 2017): the
 /// mutual information between the label and the model parameters,
@@ -54,5 +59,7 @@ Vector<Scalar> mean_std(const PredictionStack<Scalar>& s, const CheckOptions& ch
                   .matrix();
     });
 }
+
+/// @}
 
 }  // namespace acquire

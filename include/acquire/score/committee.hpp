@@ -1,3 +1,6 @@
+/// \file
+/// Committee scorers on a stack of T predictions: vote entropy, consensus entropy, KL disagreement
+/// and variation ratio.
 // Committee scorers on a stack of T predictions (an ensemble of T models, T MC-dropout passes,
 // T weight samples): vote entropy, consensus entropy, KL disagreement (mean and max), and the
 // variation ratio. Query-by-committee: Seung, Opper & Sompolinsky 1992; the scorers follow
@@ -140,6 +143,9 @@ BlockArray<Scalar> member_kl(const Scalar* packed, Index T, Index b, Index K) {
 
 }  // namespace detail
 
+/// \addtogroup committee_scorers
+/// @{
+
 /// Vote entropy (Dagan & Engelson 1995; Settles 2009 eq. 3.2):
 ///   VE(x) = -sum_y (V(y) / T) ln (V(y) / T),
 /// V(y) the number of members whose argmax is y. A member whose top probability is tied votes
@@ -205,5 +211,7 @@ Vector<Scalar> variation_ratio(const PredictionStack<Scalar>& s, const CheckOpti
                   .matrix();
     });
 }
+
+/// @}
 
 }  // namespace acquire

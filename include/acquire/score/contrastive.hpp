@@ -1,3 +1,6 @@
+/// \file
+/// CAL, contrastive active learning (Margatina et al. 2021): KL disagreement with the nearest
+/// labeled neighbours.
 // CAL, Contrastive Active Learning (Margatina, Vernikos, Barrault & Aletras 2021): query the
 // pool samples whose predictions disagree most with those of their nearest labeled neighbours
 // in the model's feature space ("contrastive examples": similar inputs, different outputs).
@@ -21,6 +24,9 @@
 #include <vector>
 
 namespace acquire {
+
+/// \addtogroup embedding_scorers
+/// @{
 
 /// Options of `contrastive_score` (and of the `nearest_neighbors` overload kept here).
 struct ContrastiveOptions {
@@ -104,5 +110,7 @@ Vector<typename DPP::Scalar> contrastive_score(const Eigen::MatrixBase<DPP>& P_p
                        });
     return out;
 }
+
+/// @}
 
 }  // namespace acquire

@@ -1,3 +1,6 @@
+/// \file
+/// Information density (Settles & Craven 2008): an informativeness score weighted by how
+/// representative a sample is.
 // Information density (Settles & Craven 2008): weight an informativeness score by how
 // representative a sample is of the pool, so outliers are not queried first.
 #pragma once
@@ -269,6 +272,9 @@ void norms_and_sum(const Rows& rows, Inverse&& inverse, Sum& sum, Invert&& inver
 
 }  // namespace detail
 
+/// \addtogroup embedding_scorers
+/// @{
+
 /// Information density (Settles & Craven 2008, eq. 1):
 ///   ID(x) = score(x) * (max(0, (1/N) sum_{u in pool} cos(x, x_u)))^beta,
 /// the sum running over all N rows (x itself included). Because the mean cosine is linear,
@@ -382,5 +388,7 @@ Vector<typename DerivedS::Scalar> information_density(const Eigen::MatrixBase<De
     }
     return out;
 }
+
+/// @}
 
 }  // namespace acquire

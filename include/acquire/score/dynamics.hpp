@@ -1,3 +1,6 @@
+/// \file
+/// Training-dynamics scores: acquire::LabelDispersion and acquire::ForgettingEvents over the
+/// epochs of one run.
 // Training-dynamics scores: what a model's predictions did over the epochs of one training run.
 //
 // - LabelDispersion (Bengar et al. 2021, "When Deep Learners Change Their Mind"): how often the
@@ -57,6 +60,9 @@ template <class V>
 using entry_t = std::decay_t<decltype(std::declval<const V&>()[0])>;
 
 }  // namespace detail
+
+/// \addtogroup training_dynamics
+/// @{
 
 /// Label dispersion (Bengar, Raducanu, van de Weijer 2021): over T observed epochs,
 ///
@@ -294,5 +300,7 @@ private:
     std::vector<std::uint32_t> presentations_, forgotten_;
     std::vector<std::uint8_t> state_;
 };
+
+/// @}
 
 }  // namespace acquire

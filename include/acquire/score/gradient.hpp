@@ -1,3 +1,6 @@
+/// \file
+/// Expected gradient length (Settles, Craven & Ray 2008): acquire::egl and
+/// acquire::egl_from_norms.
 // Expected gradient length (Settles, Craven & Ray 2008, "Multiple-Instance Active Learning"):
 // query the samples whose label, whatever it turns out to be, would change the model most.
 //
@@ -19,6 +22,9 @@
 #include <cmath>
 
 namespace acquire {
+
+/// \addtogroup embedding_scorers
+/// @{
 
 /// Options of `egl`.
 struct EglOptions {
@@ -126,5 +132,7 @@ Vector<typename DP::Scalar> egl_from_norms(const Eigen::MatrixBase<DP>& P,
     });
     return out;
 }
+
+/// @}
 
 }  // namespace acquire

@@ -1,3 +1,5 @@
+/// \file
+/// Learning loss (Yoo & Kweon 2019): the pairwise ranking loss of a loss-prediction module.
 // Learning loss (Yoo & Kweon 2019, "Learning Loss for Active Learning"): a small module
 // predicts each sample's target loss, is trained with a pairwise ranking loss, and at query
 // time its predicted losses are the scores (higher predicted loss = query first: pass them to
@@ -15,6 +17,9 @@
 #include <cmath>
 
 namespace acquire {
+
+/// \addtogroup training_dynamics
+/// @{
 
 /// The ranking loss and its gradient with respect to the predicted losses.
 template <class Scalar>
@@ -76,5 +81,7 @@ RankingLoss<typename DP::Scalar> ranking_loss(const Eigen::MatrixBase<DP>& predi
     out.loss = sum * w;
     return out;
 }
+
+/// @}
 
 }  // namespace acquire

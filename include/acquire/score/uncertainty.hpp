@@ -1,3 +1,5 @@
+/// \file
+/// Uncertainty scorers on one model's predictions: least confidence, margin, entropy, ratio.
 // Uncertainty scorers on one model's predictions: least confidence, margin, entropy, ratio.
 //
 // Input: an N x K matrix, rows are samples, either probabilities (rows are distributions) or,
@@ -28,6 +30,9 @@
 
 namespace acquire {
 
+/// \addtogroup uncertainty_scorers
+/// @{
+
 /// Marks a matrix as logits (log-probabilities up to a per-row constant) instead of
 /// probabilities: `acquire::entropy(acquire::logits(L))`. Holds a reference, so use it inline,
 /// within the call.
@@ -43,10 +48,14 @@ private:
     const Derived& matrix_;
 };
 
+/// Wraps an N x K matrix of logits for a scorer: `acquire::entropy(acquire::logits(L))` takes
+/// the softmax of each row internally. The result holds a reference to `matrix`: use it inline.
 template <class Derived>
 Logits<Derived> logits(const Eigen::MatrixBase<Derived>& matrix) {
     return Logits<Derived>(matrix.derived());
 }
+
+/// @}
 
 namespace detail {
 
@@ -529,6 +538,9 @@ Vector<scorer_scalar_t<Input>> uncertainty(const Input& input, const CheckOption
 
 }  // namespace detail
 
+/// \addtogroup uncertainty_scorers
+/// @{
+
 /// Least confidence (Lewis & Gale 1994; Settles 2009 section 3.1):
 ///   s(x) = 1 - max_k p_k.
 /// In [0, 1 - 1/K]; 0 for a one-hot row and for K = 1, highest for the uniform row. For a single
@@ -593,5 +605,7 @@ void ratio(const Input& probabilities, Eigen::Ref<Vector<detail::scorer_scalar_t
            const CheckOptions& checks = {}) {
     detail::uncertainty_into<detail::Uncertainty::ratio>(probabilities, out, checks);
 }
+
+/// @}
 
 }  // namespace acquire

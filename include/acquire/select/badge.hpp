@@ -1,3 +1,5 @@
+/// \file
+/// BADGE, batch active learning by diverse gradient embeddings (Ash et al. 2020).
 // BADGE, batch active learning by diverse gradient embeddings (Ash et al. 2020).
 //
 // A sample's gradient embedding is the gradient of the cross-entropy loss at its own predicted
@@ -22,6 +24,9 @@
 
 namespace acquire {
 
+/// \addtogroup diversity_selectors
+/// @{
+
 /// Options of `badge`.
 struct BadgeOptions {
     /// Seed of the D^2 draws (race keys, as kmeans_pp: the same picks on every platform and
@@ -35,6 +40,8 @@ struct BadgeOptions {
     /// checks.values: P rows are distributions and H is finite (one pass over each).
     CheckOptions checks;
 };
+
+/// @}
 
 namespace detail {
 
@@ -162,6 +169,9 @@ private:
 
 }  // namespace detail
 
+/// \addtogroup diversity_selectors
+/// @{
+
 /// The gradient embeddings materialised: an N x (K d) row-major matrix whose row i is
 /// g_i = (p_i - e_yhat_i) (outer) h_i, entry k d + j = (p_ik - [k = yhat_i]) h_ij. O(N K d)
 /// memory: for inspection and small pools; badge() never builds it.
@@ -223,5 +233,7 @@ Selection badge(const Eigen::MatrixBase<DerivedP>& P, const Eigen::MatrixBase<De
         if (!blocked[static_cast<std::size_t>(i)] && (first < 0 || norm2[i] > norm2[first])) first = i;
     return detail::d2_sampling(space, blocked, {}, first, b, options.seed, options.prune, options.stats);
 }
+
+/// @}
 
 }  // namespace acquire

@@ -1,3 +1,6 @@
+/// \file
+/// BatchBALD (Kirsch, van Amersfoort & Gal 2019): a jointly most informative batch, picked
+/// greedily.
 // BatchBALD (Kirsch, van Amersfoort & Gal 2019): a batch whose labels are jointly most
 // informative about the model parameters, picked greedily.
 //
@@ -62,6 +65,9 @@
 
 namespace acquire {
 
+/// \addtogroup batchbald
+/// @{
+
 /// Options of `batch_bald`.
 struct BatchBaldOptions {
     /// Indices already labeled (or otherwise unavailable): never picked. In range, no duplicates.
@@ -99,6 +105,8 @@ struct BatchBaldStats {
     /// 1 while the joint entropy was exact for the pick, 0 once sampled.
     std::vector<char> exact;
 };
+
+/// @}
 
 namespace detail {
 
@@ -689,6 +697,9 @@ private:
 
 }  // namespace detail
 
+/// \addtogroup batchbald
+/// @{
+
 /// BatchBALD: b indices in pick order, greedy on the joint mutual information (see the top of
 /// this file). `Selection::objective[j]` is I(y_1..y_{j+1}; w) after pick j (exact while the
 /// configurations fit, the sampled estimate after). Ties go to the lowest index.
@@ -770,5 +781,7 @@ template <class Scalar>
 Selection batch_bald(const PredictionStack<Scalar>& s, Index b, const BatchBaldOptions& options = {}) {
     return batch_bald(s, b, options, static_cast<BatchBaldStats*>(nullptr));
 }
+
+/// @}
 
 }  // namespace acquire

@@ -1,3 +1,5 @@
+/// \file
+/// CEAL, cost-effective active learning (Wang et al. 2017): confident samples as pseudo-labels.
 // CEAL, Cost-Effective Active Learning (Wang, Zhang, Li, Zhang & Lin 2017): besides the
 // uncertain samples sent to annotators, train on the pool's most confident samples with the
 // model's own predictions as pseudo-labels, and tighten the confidence threshold every round.
@@ -19,6 +21,9 @@
 #include <vector>
 
 namespace acquire {
+
+/// \addtogroup score_selectors
+/// @{
 
 /// CEAL's threshold schedule: delta_t = max(0, delta0 - decay * t) for round t = 0, 1, ...
 /// (the paper updates delta after every round with a fixed decay rate).
@@ -79,5 +84,7 @@ PseudoLabels ceal_pseudo_labels(const Eigen::MatrixBase<Derived>& P, const std::
     }
     return out;
 }
+
+/// @}
 
 }  // namespace acquire

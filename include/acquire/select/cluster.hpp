@@ -1,3 +1,5 @@
+/// \file
+/// Clustering by k-means (Lloyd 1982) and cluster-based batch selection (Zhdanov 2019).
 // k-means (Lloyd 1982, seeded with k-means++) and cluster-based batch selection (Zhdanov 2019):
 // prefilter the most uncertain beta * b samples, cluster them into b groups, and label the
 // sample nearest each group's center: informative, and spread over the modes of the pool.
@@ -18,6 +20,9 @@
 #include <vector>
 
 namespace acquire {
+
+/// \addtogroup clustering_selectors
+/// @{
 
 /// Options of `kmeans` (k-means++ start, then Lloyd iterations).
 struct KMeansOptions {
@@ -45,6 +50,8 @@ struct KMeansResult {
     double inertia = 0;             ///< sum of squared distances to the assigned centers
     Index iterations = 0;           ///< Lloyd iterations run
 };
+
+/// @}
 
 namespace detail {
 
@@ -150,6 +157,9 @@ constexpr std::uint64_t kmeans_start_seed(std::uint64_t seed, Index r) {
 }
 
 }  // namespace detail
+
+/// \addtogroup clustering_selectors
+/// @{
 
 /// k-means (Lloyd 1982) from greedy k-means++ starts (Arthur & Vassilvitskii 2007; see
 /// detail::greedy_kmeans_pp): from each of
@@ -259,5 +269,7 @@ Selection cluster_select(const Eigen::MatrixBase<DerivedX>& X, const Eigen::Matr
         }
     return result;
 }
+
+/// @}
 
 }  // namespace acquire

@@ -1,3 +1,6 @@
+/// \file
+/// Cluster-Margin (Citovsky et al. 2021): the least confident points spread over clusters of the
+/// pool.
 // Cluster-Margin (Citovsky, DeSalvo, Gentile, Karydas, Rajagopalan, Rostamizadeh & Kumar 2021,
 // "Batch Active Learning at Scale", NeurIPS): cluster the pool once, then every round take the
 // least confident points and spread the batch over their clusters, smallest cluster first.
@@ -16,6 +19,9 @@
 #include <vector>
 
 namespace acquire {
+
+/// \addtogroup clustering_selectors
+/// @{
 
 /// Options of `cluster_margin`.
 struct ClusterMarginOptions {
@@ -103,5 +109,7 @@ Selection cluster_margin(const Eigen::MatrixBase<Derived>& scores, const std::ve
     }
     return result;
 }
+
+/// @}
 
 }  // namespace acquire

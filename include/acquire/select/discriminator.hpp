@@ -1,3 +1,6 @@
+/// \file
+/// Discriminator-based selection (VAAL, Sinha et al. 2019) and acquire::rank_combine, a rank-
+/// based mix of scores.
 // Discriminator-based selection (VAAL, Sinha, Ebrahimi & Darrell 2019): a discriminator
 // trained to tell labeled from unlabeled samples in a latent space; query the unlabeled samples
 // it is most sure are unlabeled. And `rank_combine`, a rank-based mix of several scores, for
@@ -20,6 +23,9 @@
 #include <vector>
 
 namespace acquire {
+
+/// \addtogroup score_selectors
+/// @{
 
 /// VAAL selection (Sinha et al. 2019): D(x) is the discriminator's probability that x is
 /// labeled; pick the b unlabeled samples with the lowest D, lowest first, ties by lowest index.
@@ -136,5 +142,7 @@ inline Eigen::VectorXd rank_combine(const std::vector<Ranks>& scores, const std:
     for (std::size_t j = 0; j < scores.size(); ++j) out += (weights[j] / total) * scores[j].values();
     return out;
 }
+
+/// @}
 
 }  // namespace acquire

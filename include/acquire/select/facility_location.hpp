@@ -1,3 +1,5 @@
+/// \file
+/// Facility location and max coverage: representative batches by greedy submodular maximisation.
 // Facility location and max coverage: representative batches by greedy submodular maximisation.
 //
 //   F(S) = sum_{j in pool} max(0, max_{i in S} sim(x_i, x_j)),   S a subset of the candidates,
@@ -46,6 +48,9 @@
 
 namespace acquire {
 
+/// \addtogroup diversity_selectors
+/// @{
+
 /// Options of `facility_location`.
 struct FacilityLocationOptions {
     /// Plain greedy's picks, with stale-bound (Minoux) lazy evaluation: stale candidates are
@@ -75,6 +80,8 @@ struct FacilityLocationOptions {
     /// checks.values: reject NaN/Inf rows (and zero rows for cosine).
     CheckOptions checks;
 };
+
+/// @}
 
 namespace detail {
 
@@ -876,6 +883,9 @@ Selection facility_run(const RowMatrix<Scalar>& x, const std::vector<Index>& can
 
 }  // namespace detail
 
+/// \addtogroup diversity_selectors
+/// @{
+
 /// Facility location (Yang et al. 2017's Suggestive Annotation step; greedy per Nemhauser et al.
 /// 1978): b picks from `candidates` (pool row indices, any order; empty = every row; pass your
 /// unlabeled set or a prefilter() of it) maximising F(S) = sum over all N rows j of
@@ -940,5 +950,7 @@ Selection max_coverage(const Eigen::MatrixBase<Derived>& X, double radius, Index
     return detail::facility_run(x, detail::sorted_candidates(candidates, x.rows()), b, options,
                                 detail::RadiusSimilarity<Scalar>{&norms, static_cast<Scalar>(radius * radius)});
 }
+
+/// @}
 
 }  // namespace acquire

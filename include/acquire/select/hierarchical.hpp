@@ -1,3 +1,5 @@
+/// \file
+/// Hierarchical agglomerative clustering with average linkage, cut at a distance threshold.
 // Hierarchical agglomerative clustering with average linkage (UPGMA, Sokal & Michener 1958), cut
 // at a distance threshold: the clustering Cluster-Margin (Citovsky et al. 2021) runs once on the
 // pool. Exact, by the nearest-neighbour chain algorithm (Benzecri 1982; Murtagh 1983) on the
@@ -16,6 +18,9 @@
 #include <vector>
 
 namespace acquire {
+
+/// \addtogroup clustering_selectors
+/// @{
 
 /// Options of `agglomerative_clustering`.
 struct AgglomerativeOptions {
@@ -38,6 +43,8 @@ struct Clustering {
     std::vector<Index> assignment;  ///< cluster id of every row, in [0, clusters)
     Index clusters = 0;             ///< number of clusters
 };
+
+/// @}
 
 namespace detail {
 
@@ -75,6 +82,9 @@ std::vector<double> condensed_distances(const Eigen::MatrixBase<Derived>& X, std
 }
 
 }  // namespace detail
+
+/// \addtogroup clustering_selectors
+/// @{
 
 /// Average-linkage agglomerative clustering of the rows of X cut at `threshold`: start from
 /// singletons and merge the two clusters A, B of smallest average distance
@@ -186,5 +196,7 @@ Clustering agglomerative_clustering(const Eigen::MatrixBase<Derived>& X, double 
     }
     return out;
 }
+
+/// @}
 
 }  // namespace acquire

@@ -1,3 +1,6 @@
+/// \file
+/// Two-stage selection: the most uncertain candidates by any score, then a diversity selector on
+/// them.
 // Two-stage selection: the most uncertain candidates by any score, then a diversity selector on
 // them (Yang et al. 2017's Suggestive Annotation: uncertainty, then facility location).
 #pragma once
@@ -10,6 +13,9 @@
 #include <vector>
 
 namespace acquire {
+
+/// \addtogroup score_selectors
+/// @{
 
 /// The m unlabeled indices with the highest scores, highest first (ties: lowest index): the
 /// candidate set for a second, diversity stage. Same contract and errors as top_k (m larger
@@ -49,5 +55,7 @@ Selection hybrid(const Eigen::MatrixBase<Derived>& scores, Index m, const std::v
     if (std::adjacent_find(seen.begin(), seen.end()) != seen.end()) detail::fail(fn, "the selector repeated a pick");
     return picked;
 }
+
+/// @}
 
 }  // namespace acquire

@@ -1,3 +1,5 @@
+/// \file
+/// Greedy k-center core-set selection (Sener & Savarese 2018; Gonzalez 1985).
 // Greedy k-center core-set selection (Sener & Savarese 2018; Gonzalez 1985).
 //
 // Repeatedly pick the unlabeled point farthest from its nearest center, where the centers are
@@ -23,6 +25,9 @@
 #include <vector>
 
 namespace acquire {
+
+/// \addtogroup diversity_selectors
+/// @{
 
 /// Distance between embeddings.
 enum class Metric {
@@ -56,6 +61,8 @@ struct KCenterOptions {
     /// checks.values: reject NaN/Inf embeddings (one O(N d) pass).
     CheckOptions checks;
 };
+
+/// @}
 
 namespace detail {
 
@@ -341,6 +348,9 @@ Selection k_center_run(const Eigen::MatrixBase<Derived>& X, std::vector<char> un
 
 }  // namespace detail
 
+/// \addtogroup diversity_selectors
+/// @{
+
 /// Greedy k-center core-set (Sener & Savarese 2018): b indices in pick order, each the unlabeled
 /// point farthest from its nearest labeled-or-picked point. `Selection::objective[j]` is the
 /// covering radius after pick j: max over all points of the (Euclidean, not squared) distance to
@@ -383,5 +393,7 @@ Selection k_center_greedy(const Eigen::MatrixBase<Derived>& X, const std::vector
     }
     return detail::k_center_run(unit, std::move(unavailable), labeled, b, options);
 }
+
+/// @}
 
 }  // namespace acquire

@@ -1,3 +1,5 @@
+/// \file
+/// Seeding by k-means++ (Arthur & Vassilvitskii 2007) as a batch selector: D^2 sampling.
 // k-means++ seeding (Arthur & Vassilvitskii 2007) as a batch selector: D^2 sampling.
 //
 // Each pick is drawn with probability D(x)^2 / sum_y D(y)^2, D(x) the Euclidean distance from x
@@ -17,6 +19,9 @@
 #include <vector>
 
 namespace acquire {
+
+/// \addtogroup diversity_selectors
+/// @{
 
 /// Work counters of D^2 sampling (kmeans_pp, badge), filled when the options' `stats` points at one.
 struct D2Stats {
@@ -45,6 +50,8 @@ struct KMeansPPOptions {
     /// checks.values: reject NaN/Inf rows (one O(N d) pass).
     CheckOptions checks;
 };
+
+/// @}
 
 namespace detail {
 
@@ -318,6 +325,9 @@ Selection d2_sampling(const Space& space, const std::vector<char>& blocked, cons
 
 }  // namespace detail
 
+/// \addtogroup diversity_selectors
+/// @{
+
 /// k-means++ seeding (Arthur & Vassilvitskii 2007): b rows of X drawn by D^2 sampling, in pick
 /// order. `Selection::objective[j]` is the k-means potential sum_x D(x)^2 (squared Euclidean
 /// distance to the nearest center, initial centers included) after pick j. The first pick is
@@ -355,5 +365,7 @@ Selection kmeans_pp(const Eigen::MatrixBase<Derived>& X, Index b, const KMeansPP
     return detail::d2_sampling(space, blocked, options.initial, options.first, b, options.seed, options.prune,
                                options.stats);
 }
+
+/// @}
 
 }  // namespace acquire

@@ -1,3 +1,5 @@
+/// \file
+/// ProbCover (Yehuda et al. 2022): greedy max coverage of the delta-ball graph, for low budgets.
 // ProbCover (Yehuda, Dekel, Hacohen & Weinshall 2022, "Active Learning Through a Covering Lens",
 // NeurIPS): in the low-budget regime, pick the points whose delta-balls in a self-supervised
 // embedding cover the most of the pool not covered yet (greedy max coverage on the delta-ball
@@ -19,6 +21,9 @@
 
 namespace acquire {
 
+/// \addtogroup diversity_selectors
+/// @{
+
 /// Options of `probcover`.
 struct ProbCoverOptions {
     /// Rows already labeled: never picked; their balls count as covered from the start.
@@ -33,6 +38,8 @@ struct ProbCoverOptions {
     /// checks.values: reject NaN or Inf rows.
     CheckOptions checks;
 };
+
+/// @}
 
 namespace detail {
 
@@ -116,6 +123,9 @@ BallGraph ball_graph(const char* fn, const Eigen::MatrixBase<Derived>& X, double
 }
 
 }  // namespace detail
+
+/// \addtogroup diversity_selectors
+/// @{
 
 /// ProbCover (Yehuda et al. 2022): with the delta-ball B(x) = {x} + {x' : ||x - x'|| < delta}
 /// (Euclidean, strict as in the reference implementation), every point in a labeled point's
@@ -249,5 +259,7 @@ double probcover_delta(const Eigen::MatrixBase<Derived>& X, Index clusters, cons
     rest.kmeans.checks.values = false;
     return probcover_delta(X, kmeans(X, clusters, km_options).assignment, rest);
 }
+
+/// @}
 
 }  // namespace acquire

@@ -1,3 +1,6 @@
+/// \file
+/// Stochastic batch acquisition (Kirsch et al. 2023): a batch drawn with probabilities that grow
+/// with the score.
 // Stochastic batch acquisition (Kirsch, Farquhar, Atighehchian, Jesson, Branchaud-Charron & Gal
 // 2023, "Stochastic Batch Acquisition: A Simple Baseline for Deep Active Learning", TMLR):
 // instead of the b highest scores, draw b samples without replacement with probabilities that
@@ -17,6 +20,9 @@
 #include <vector>
 
 namespace acquire {
+
+/// \addtogroup score_selectors
+/// @{
 
 /// How a score becomes a sampling weight (Kirsch et al. 2023, section 3).
 enum class StochasticMode {
@@ -48,6 +54,8 @@ struct StochasticOptions {
     CheckOptions checks;
 };
 
+/// @}
+
 namespace detail {
 
 /// Standard Gumbel noise -ln(-ln u) for u uniform in (0, 1) from 64 random bits: the 53-bit
@@ -58,6 +66,9 @@ inline double gumbel(std::uint64_t bits) {
 }
 
 }  // namespace detail
+
+/// \addtogroup score_selectors
+/// @{
 
 /// Stochastic batch acquisition (Kirsch et al. 2023): b distinct unlabeled rows drawn without
 /// replacement, each draw picking row i with probability proportional to its weight w_i among the
@@ -165,5 +176,7 @@ std::vector<Index> stochastic_batch(const Eigen::MatrixBase<Derived>& scores, In
     }
     return out;
 }
+
+/// @}
 
 }  // namespace acquire

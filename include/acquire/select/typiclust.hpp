@@ -1,3 +1,6 @@
+/// \file
+/// TypiClust (Hacohen, Dekel & Weinshall 2022): typical points of the clusters that hold no label
+/// yet.
 // TypiClust (Hacohen, Dekel & Weinshall 2022, "Active Learning on a Budget: Opposite Strategies
 // Suit High and Low Budgets", ICML): with few labels, query typical points (dense regions) of
 // clusters that hold no label yet, rather than uncertain ones.
@@ -15,6 +18,9 @@
 #include <vector>
 
 namespace acquire {
+
+/// \addtogroup clustering_selectors
+/// @{
 
 /// Options of `typiclust`.
 struct TypiClustOptions {
@@ -34,6 +40,8 @@ struct TypiClustOptions {
     /// The clustering (seed, iterations) and checks.values (reject NaN or Inf rows).
     KMeansOptions kmeans;
 };
+
+/// @}
 
 namespace detail {
 
@@ -66,6 +74,9 @@ inline Index typicality_neighbors(Index k, Index m) { return std::min(k, m / 2);
 
 }  // namespace detail
 
+/// \addtogroup clustering_selectors
+/// @{
+
 /// Typicality (Hacohen et al. 2022) of every row of X within X:
 ///
 ///   typicality(x) = 1 / ( (1/k') sum_{x_j in kNN(x)} ||x - x_j|| ),   k' = min(k, floor(N / 2)),
@@ -89,6 +100,8 @@ Vector<double> typicality(const Eigen::MatrixBase<Derived>& X, Index k,
     detail::check_finite(fn, "X", X);
     return detail::typicality_of(X, detail::typicality_neighbors(k, X.rows()), memory_bytes);
 }
+
+/// @}
 
 namespace detail {
 
@@ -157,6 +170,9 @@ Selection typiclust_picks(const Eigen::MatrixBase<Derived>& X, const std::vector
 
 }  // namespace detail
 
+/// \addtogroup clustering_selectors
+/// @{
+
 /// TypiClust (Hacohen, Dekel & Weinshall 2022): cluster the pool with kmeans() into
 /// C = min(|labeled| + b, max_clusters, N) clusters, then b times: among the clusters that still
 /// hold an unlabeled point, take the one with the fewest labeled points (earlier picks count),
@@ -211,5 +227,7 @@ Selection typiclust(const Eigen::MatrixBase<Derived>& X, const std::vector<Index
     if (b == 0) return {};
     return detail::typiclust_picks(X, assignment, clusters, b, options);
 }
+
+/// @}
 
 }  // namespace acquire
