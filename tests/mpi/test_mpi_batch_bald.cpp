@@ -1,7 +1,7 @@
 // acquire::mpi::batch_bald under mpiexec (see test_mpi.cpp).
 #include "shards.hpp"
 
-#include <acquire/mpi.hpp>
+#include <acquire/mpi/batch_bald.hpp>
 #include <acquire/synthetic.hpp>
 
 #include <catch2/catch.hpp>

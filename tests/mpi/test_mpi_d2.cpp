@@ -1,7 +1,7 @@
 // acquire::mpi's D^2 samplers under mpiexec (see test_mpi.cpp): kmeans_pp and badge.
 #include "shards.hpp"
 
-#include <acquire/mpi.hpp>
+#include <acquire/mpi/badge.hpp>
 #include <acquire/synthetic.hpp>
 
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
 // acquire::mpi's facility location and max coverage under mpiexec (see test_mpi.cpp).
 #include "shards.hpp"
 
-#include <acquire/mpi.hpp>
+#include <acquire/mpi/facility_location.hpp>
 #include <acquire/synthetic.hpp>
 
 #include <catch2/catch.hpp>
