@@ -5,7 +5,7 @@
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build (C++20, -O1 with line tables: half
 #      the compile time of -O2 -g on 2 cores, and no optimisation folds a fault away) running the
 #      same tests;
-#   3. every benchmark once on tiny pools (--smoke=1: a smoke run, no thresholds);
+#   3. every benchmark once on tiny pools (bench/tables.py --smoke: a smoke run, no thresholds);
 #   4. the examples (the libtorch CNN example --quick where libtorch is found) and the Doxygen API
 #      reference (warnings are errors);
 #   5. determinism: the release build's per-function output digests against a build without
@@ -61,10 +61,9 @@ stage "sanitizer tests" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$root/sanitize" --output-on-failure -j "$jobs" -LE install
 
-for bench in "$root"/release/bench/bench_*; do
-  [ -x "$bench" ] || continue
-  stage "smoke $(basename "$bench")" "$bench" --smoke=1 --benchmark_min_time=0.01
-done
+# Every benchmark once on tiny pools, through the script that writes docs/benchmarks.md.
+stage "smoke benchmarks (bench/tables.py --smoke)" "$python" bench/tables.py --smoke \
+  --build "$root/release/bench" --out "$root/benchmarks_smoke.md"
 
 stage "example quickstart" "$root/release/examples/quickstart"
 if [ -x "$root/release/examples/fashion_mnist/fashion_mnist" ]; then
