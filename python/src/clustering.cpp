@@ -35,12 +35,7 @@ void bind_clustering(py::module_& m) {
         "kmeans",
         [](ArrayArg X, Index k, Index max_iterations, double tolerance, std::uint64_t seed, Index restarts,
            ChecksArg checks) {
-            KMeansOptions o;
-            o.max_iterations = max_iterations;
-            o.restarts = restarts;
-            o.tolerance = tolerance;
-            o.seed = seed;
-            o.checks = checks_of(checks);
+            const KMeansOptions o = kmeans_options(max_iterations, tolerance, seed, restarts, checks);
             return with_matrix(X, "kmeans", "X", [&](const auto& x) {
                 auto r = released([&] { return acquire::kmeans(x, k, o); });
                 py::dict f;

@@ -10,6 +10,7 @@
 #include "acquire/core/error.hpp"
 #include "acquire/core/selection.hpp"
 #include "acquire/core/stack.hpp"
+#include "acquire/select/cluster.hpp"
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -162,14 +163,20 @@ py::object with_matrix(py::handle obj, const char* function, const char* argumen
     return dt == Dtype::f32 ? go(float(0)) : go(double(0));
 }
 
+/// A secondary argument's array, which must hold the scalar S of the call's first array.
+template <class S>
+py::array array_of(py::handle obj, const char* function, const char* argument) {
+    py::array a = as_array(obj, function, argument);
+    if ((float_dtype(a, function, argument) == Dtype::f32) != std::is_same_v<S, float>)
+        type_error(where(function, argument) + " has dtype " + dtype_name(a) + ", another array of this call " +
+                   (std::is_same_v<S, float> ? "float32" : "float64") + ": pass one dtype for all");
+    return a;
+}
+
 /// A secondary matrix argument of a known scalar, as a general strided map (one instantiation).
 template <class S>
 AnyMap<S> matrix_as(py::handle obj, py::array& keep, const char* function, const char* argument) {
-    keep = as_array(obj, function, argument);
-    const Dtype dt = float_dtype(keep, function, argument);
-    if ((dt == Dtype::f32) != std::is_same_v<S, float>)
-        type_error(where(function, argument) + " has dtype " + dtype_name(keep) + ", another array of this call " +
-                   (std::is_same_v<S, float> ? "float32" : "float64") + ": pass one dtype for all");
+    keep = array_of<S>(obj, function, argument);
     check_ndim(keep, 2, function, argument);
     const std::vector<Index> st = element_strides(keep, function, argument);
     return AnyMap<S>(static_cast<const S*>(keep.data()), keep.shape(0), keep.shape(1),
@@ -179,11 +186,7 @@ AnyMap<S> matrix_as(py::handle obj, py::array& keep, const char* function, const
 /// A vector argument (1-D, or 2-D with one column) of a known scalar, read in place.
 template <class S>
 VecMap<S> vector_as(py::handle obj, py::array& keep, const char* function, const char* argument) {
-    keep = as_array(obj, function, argument);
-    const Dtype dt = float_dtype(keep, function, argument);
-    if ((dt == Dtype::f32) != std::is_same_v<S, float>)
-        type_error(where(function, argument) + " has dtype " + dtype_name(keep) + ", another array of this call " +
-                   (std::is_same_v<S, float> ? "float32" : "float64") + ": pass one dtype for all");
+    keep = array_of<S>(obj, function, argument);
     if (keep.ndim() == 2 && keep.shape(1) != 1)
         throw acquire::invalid_input(std::string("acquire::") + function + ": " + argument +
                                      " must be a vector, got " + std::to_string(keep.shape(0)) + " x " +
@@ -320,6 +323,18 @@ inline Dtype dtype_of(py::handle dtype, const char* function) {
     if (name == "float32") return Dtype::f32;
     if (name == "float64") return Dtype::f64;
     type_error(std::string("acquire.") + function + ": dtype " + name + ": pass float32 or float64");
+}
+
+/// KMeansOptions from the keyword arguments of KMeansOptions(...) and kmeans(...).
+inline KMeansOptions kmeans_options(Index max_iterations, double tolerance, std::uint64_t seed, Index restarts,
+                                    py::handle checks) {
+    KMeansOptions o;
+    o.max_iterations = max_iterations;
+    o.tolerance = tolerance;
+    o.seed = seed;
+    o.restarts = restarts;
+    o.checks = checks_of(checks);
+    return o;
 }
 
 /// The registration function of each binding file.

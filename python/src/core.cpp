@@ -4,7 +4,6 @@
 #include "docstrings.hpp"
 
 #include "acquire/core/top_k.hpp"
-#include "acquire/select/cluster.hpp"
 
 namespace acquire::python {
 
@@ -26,15 +25,7 @@ void bind_core(py::module_& m) {
 
     py::class_<KMeansOptions>(m, "KMeansOptions", doc::KMeansOptions)
         .def(py::init([](Index max_iterations, double tolerance, std::uint64_t seed, Index restarts,
-                         ChecksArg checks) {
-                 KMeansOptions o;
-                 o.max_iterations = max_iterations;
-                 o.restarts = restarts;
-                 o.tolerance = tolerance;
-                 o.seed = seed;
-                 o.checks = checks_of(checks);
-                 return o;
-             }),
+                         ChecksArg checks) { return kmeans_options(max_iterations, tolerance, seed, restarts, checks); }),
              py::arg("max_iterations") = KMeansOptions{}.max_iterations,
              py::arg("tolerance") = KMeansOptions{}.tolerance, py::arg("seed") = KMeansOptions{}.seed,
              py::arg("restarts") = KMeansOptions{}.restarts, py::arg("checks") = true)
