@@ -23,8 +23,8 @@ round, R rounds, accuracy on the test images after each round, seeds 0..S-1):
   typiclust      acq.typiclust on the PCA features
 
 Usage:
-  PYTHONPATH=/work/main/build/py /usr/bin/python3 examples/python/al_loop.py --quick --out /tmp/al_quick
-  PYTHONPATH=/work/main/build/py /usr/bin/python3 examples/python/al_loop.py --out results
+  PYTHONPATH=build/release/py python3 examples/python/al_loop.py --quick --out /tmp/al_quick
+  PYTHONPATH=build/release/py python3 examples/python/al_loop.py --out results
 Outputs in --out: results.csv, results.md, learning_curves.png.
 """
 import argparse
@@ -43,7 +43,7 @@ import sklearn
 try:
     import acquire_al as acq
 except ImportError as exc:
-    sys.exit(f"cannot import acquire_al ({exc}); run with PYTHONPATH=/work/main/build/py /usr/bin/python3")
+    sys.exit(f"cannot import acquire_al ({exc}); pip install . (README), or run with PYTHONPATH=build/release/py after the CMake build")
 
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning

@@ -25,7 +25,7 @@ k-center/BADGE are 32 Gaussian clusters (standard normal centres, spread 0.3), l
 acquire::synthetic::embeddings used by the C++ benchmarks.
 
 Usage:
-  PYTHONPATH=/work/main/build/py /usr/bin/python3 python/bench/bench_python.py [--quick]
+  PYTHONPATH=build/release/py python3 python/bench/bench_python.py [--quick]
       [--markdown FILE] [--reps R] [--calls C] [--seed S]
 """
 import os
@@ -50,7 +50,7 @@ from sklearn.metrics import pairwise_distances  # noqa: E402
 try:
     import acquire_al as acq  # noqa: E402
 except ImportError as exc:  # pragma: no cover - environment problem, say what to do
-    sys.exit(f"cannot import acquire_al ({exc}); run with PYTHONPATH=/work/main/build/py /usr/bin/python3")
+    sys.exit(f"cannot import acquire_al ({exc}); pip install . (README), or run with PYTHONPATH=build/release/py after the CMake build")
 
 
 # ----------------------------------------------------------------------------------------------
