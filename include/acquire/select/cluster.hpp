@@ -73,7 +73,8 @@ std::vector<Index> greedy_kmeans_pp(const Eigen::MatrixBase<Derived>& X, Index k
     const Index trials = 2 + static_cast<Index>(std::log(static_cast<double>(k)));
     Rng rng(seed);
     std::vector<Index> centers{static_cast<Index>(rng.below(static_cast<std::uint64_t>(n)))};
-    std::vector<double> d2(static_cast<std::size_t>(n)), best_d2, trial_d2(static_cast<std::size_t>(n));
+    // Three buffers of N distances, swapped, never copied: the current D^2, the best trial's, a trial's.
+    std::vector<double> d2(static_cast<std::size_t>(n)), best_d2(d2.size()), trial_d2(d2.size());
     parallel_for(n, 1024, [&](Index i) { d2[static_cast<std::size_t>(i)] = row_distance2(X, i, centers[0]); });
     std::vector<double> prefix(static_cast<std::size_t>(n));
     while (static_cast<Index>(centers.size()) < k) {
@@ -100,7 +101,7 @@ std::vector<Index> greedy_kmeans_pp(const Eigen::MatrixBase<Derived>& X, Index k
             if (chosen < 0 || potential < chosen_potential) {  // the first trial stands even if NaN (unchecked input)
                 chosen = c;
                 chosen_potential = potential;
-                best_d2 = trial_d2;
+                best_d2.swap(trial_d2);
             }
             if (total <= 0) break;
         }
