@@ -183,10 +183,9 @@ AnyMap<S> matrix_as(py::handle obj, py::array& keep, const char* function, const
                      Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(st[0], st[1]));
 }
 
-/// A vector argument (1-D, or 2-D with one column) of a known scalar, read in place.
+/// A float or double array already read (1-D, or 2-D with one column) as a vector map.
 template <class S>
-VecMap<S> vector_as(py::handle obj, py::array& keep, const char* function, const char* argument) {
-    keep = array_of<S>(obj, function, argument);
+VecMap<S> vector_of(const py::array& keep, const char* function, const char* argument) {
     if (keep.ndim() == 2 && keep.shape(1) != 1)
         throw acquire::invalid_input(std::string("acquire::") + function + ": " + argument +
                                      " must be a vector, got " + std::to_string(keep.shape(0)) + " x " +
@@ -196,16 +195,19 @@ VecMap<S> vector_as(py::handle obj, py::array& keep, const char* function, const
     return VecMap<S>(static_cast<const S*>(keep.data()), keep.shape(0), Eigen::InnerStride<>(st[0]));
 }
 
+/// A vector argument (1-D, or 2-D with one column) of a known scalar, read in place.
+template <class S>
+VecMap<S> vector_as(py::handle obj, py::array& keep, const char* function, const char* argument) {
+    keep = array_of<S>(obj, function, argument);
+    return vector_of<S>(keep, function, argument);
+}
+
 /// Calls f(vector map) for a 1-D float or double array (or an N x 1 matrix).
 template <class F>
 py::object with_vector(py::handle obj, const char* function, const char* argument, F&& f) {
-    py::array keep = as_array(obj, function, argument);
-    if (float_dtype(keep, function, argument) == Dtype::f32) {
-        const VecMap<float> v = vector_as<float>(obj, keep, function, argument);
-        return f(v);
-    }
-    const VecMap<double> v = vector_as<double>(obj, keep, function, argument);
-    return f(v);
+    const py::array keep = as_array(obj, function, argument);  // read once: a tensor's view is made once
+    if (float_dtype(keep, function, argument) == Dtype::f32) return f(vector_of<float>(keep, function, argument));
+    return f(vector_of<double>(keep, function, argument));
 }
 
 /// Reads a 3-D array as a PredictionStack with its own strides. `layout` names the logical

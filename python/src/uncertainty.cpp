@@ -30,18 +30,14 @@ void scorer(py::module_& m, const char* name, const char* docstring, Score score
 
 }  // namespace
 
+#define ACQUIRE_UNCERTAINTY_SCORER(name) \
+    scorer(m, #name, doc::name, [](const auto& P, const CheckOptions& c) { return acquire::name(P, c); })
+
 void bind_uncertainty(py::module_& m) {
-    scorer(m, "least_confidence", doc::least_confidence,
-           [](const auto& P, const CheckOptions& c) { return Vector<acquire::detail::scorer_scalar_t<std::decay_t<decltype(P)>>>(acquire::least_confidence(P, c)); });
-    scorer(m, "margin", doc::margin, [](const auto& P, const CheckOptions& c) {
-        return Vector<acquire::detail::scorer_scalar_t<std::decay_t<decltype(P)>>>(acquire::margin(P, c));
-    });
-    scorer(m, "entropy", doc::entropy, [](const auto& P, const CheckOptions& c) {
-        return Vector<acquire::detail::scorer_scalar_t<std::decay_t<decltype(P)>>>(acquire::entropy(P, c));
-    });
-    scorer(m, "ratio", doc::ratio, [](const auto& P, const CheckOptions& c) {
-        return Vector<acquire::detail::scorer_scalar_t<std::decay_t<decltype(P)>>>(acquire::ratio(P, c));
-    });
+    ACQUIRE_UNCERTAINTY_SCORER(least_confidence);
+    ACQUIRE_UNCERTAINTY_SCORER(margin);
+    ACQUIRE_UNCERTAINTY_SCORER(entropy);
+    ACQUIRE_UNCERTAINTY_SCORER(ratio);
 }
 
 }  // namespace acquire::python
