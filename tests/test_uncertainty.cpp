@@ -534,3 +534,104 @@ TEMPLATE_TEST_CASE("the AVX2 kernels give the baseline's bits and verdicts", "[u
     }
 }
 #endif
+
+#ifdef ACQUIRE_PLOGP
+namespace {
+/// Equal bit for bit, or both NaN: which NaN a product of a NaN and another NaN gives depends
+/// on its operands' order, which a compiler may swap (a multiply commutes).
+template <class A, class B>
+bool same_bits(const A& a, const B& b) {
+    REQUIRE(a.size() == b.size());
+    for (Index i = 0; i < a.size(); ++i)
+        if (std::memcmp(&a[i], &b[i], sizeof(float)) != 0 && !(std::isnan(a[i]) && std::isnan(b[i]))) return false;
+    return true;
+}
+}  // namespace
+
+TEST_CASE("the p ln p kernels give Eigen's bits and the fused checks' verdicts", "[uncertainty][checks]") {
+    // plogp in AVX2 and AVX-512F against Eigen's packet expression on special values (zeros of
+    // both signs, denormals, the smallest normal, values either side of sqrt(1/2), 1, above 1,
+    // infinities, NaN, negatives) and a sweep of uniform values; then the row and column kernels
+    // against score_row and score_column_block: scores bit for bit (bad rows included) and
+    // verdicts, rows starting off a 16-byte boundary, K with and without a scalar tail.
+    namespace d = acquire::detail;
+    if (!d::cpu_has_avx2()) {
+        WARN("this CPU has no AVX2: nothing to compare");
+        return;
+    }
+    const bool avx512 = d::cpu_has_avx512f();
+    const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> values = {0.0f, -0.0f, 1e-45f, 1e-40f, std::numeric_limits<float>::min(), 1e-30f, 1e-7f,
+                                 0.25f, 0.5f, 0.70710677f, 0.70710683f, 0.75f, 0.999999f, 1.0f, 1.5f, 3e38f,
+                                 inf, -inf, nan, -1.0f, -1e-30f, 2.0f};
+    std::uint64_t state = 12345;
+    for (int i = 0; i < 4000; ++i) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        values.push_back(std::ldexp(static_cast<float>(state >> 40) / 16777216.0f, -static_cast<int>(i % 40)));
+    }
+    while (values.size() % 16 != 0) values.push_back(0.5f);
+    const Eigen::ArrayXf v = Eigen::Map<const Eigen::ArrayXf>(values.data(), Index(values.size()));
+    const Eigen::ArrayXf eigen = v * v.max(std::numeric_limits<float>::min()).log();
+    Eigen::ArrayXf wide(v.size()), widest(v.size());
+    d::plogp_lanes_avx2(v.data(), v.size(), wide.data());
+    CHECK(same_bits(wide, eigen));
+    if (avx512) {
+        d::plogp_lanes_avx512(v.data(), v.size(), widest.data());
+        CHECK(same_bits(widest, eigen));
+    }
+
+    const float tol = 1e-3f;
+    for (Index k : {1, 2, 3, 4, 7, 8, 10, 16, 17, 31, 32, 33, 64, 100, 101}) {
+        for (int bad = 0; bad <= 7; ++bad)
+            for (Index row : {Index(0), Index(9), Index(44), Index(52)}) {
+                if (bad == 0 && row > 0) continue;
+                INFO("K = " << k << ", bad kind " << bad << " in row " << row);
+                const RowMatrix<float> p = kernel_input<float>(53, k, bad, row);
+                // Rows one float past a 16-byte boundary, stride K + 1.
+                std::vector<float> buffer(static_cast<std::size_t>(53 * (k + 1) + 4), nan);
+                for (Index i = 0; i < 53; ++i)
+                    for (Index j = 0; j < k; ++j) buffer[static_cast<std::size_t>(1 + i * (k + 1) + j)] = p(i, j);
+                const Eigen::Map<const RowMatrix<float>, Eigen::Unaligned, Eigen::OuterStride<>> shifted(
+                    buffer.data() + 1, 53, k, Eigen::OuterStride<>(k + 1));
+                Vector<float> base(53);
+                bool ok_base = true;
+                for (Index i = 0; i < 53; ++i)
+                    base[i] = d::score_row<d::Uncertainty::entropy, false, true>(shifted.row(i).array(), tol, ok_base);
+                for (int width : {8, 16}) {
+                    if (width == 16 && !avx512) continue;
+                    INFO(width << " lanes");
+                    Vector<float> fast = Vector<float>::Constant(53, -7.0f);
+                    const bool ok = width == 8 ? d::entropy_rows_avx2<true>(shifted.data(), k + 1, 53, k, fast.data(), tol)
+                                               : d::entropy_rows_avx512<true>(shifted.data(), k + 1, 53, k, fast.data(), tol);
+                    CHECK(ok == ok_base);
+                    CHECK(same_bits(fast, base));
+
+                    const Matrix<float> c = p;
+                    Vector<float> cfast = Vector<float>::Constant(53, -7.0f), cbase = cfast;
+                    bool cok = true;
+                    const Index done = width == 8 ? d::entropy_columns_avx2<true>(c.data(), 53, 53, k, cfast.data(), tol, cok)
+                                                  : d::entropy_columns_avx512<true>(c.data(), 53, 53, k, cfast.data(), tol, cok);
+                    REQUIRE(done == 53 - 53 % width);
+                    const bool cok_base = d::score_column_block<d::Uncertainty::entropy, false, true>(
+                        c.topRows(done), cbase.head(done), tol);
+                    CHECK(cok == cok_base);
+                    CHECK(same_bits(cfast, cbase));
+                }
+            }
+    }
+    for (int bad = 0; bad <= 7; ++bad) {  // columns run 1024 rows at a time
+        INFO("K = 40 over 2,100 rows, bad kind " << bad << " in row 2050");
+        const Matrix<float> c = kernel_input<float>(2100, 40, bad, 2050);
+        for (int width : {8, 16}) {
+            if (width == 16 && !avx512) continue;
+            Vector<float> cfast = Vector<float>::Constant(2100, -7.0f), cbase = cfast;
+            bool cok = true;
+            const Index done = width == 8 ? d::entropy_columns_avx2<true>(c.data(), 2100, 2100, 40, cfast.data(), tol, cok)
+                                          : d::entropy_columns_avx512<true>(c.data(), 2100, 2100, 40, cfast.data(), tol, cok);
+            REQUIRE(done == 2100 - 2100 % width);
+            CHECK(cok == d::score_column_block<d::Uncertainty::entropy, false, true>(c.topRows(done), cbase.head(done), tol));
+            CHECK(same_bits(cfast, cbase));
+        }
+    }
+}
+#endif

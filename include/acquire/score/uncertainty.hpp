@@ -20,6 +20,7 @@
 
 #include "acquire/core/error.hpp"
 #include "acquire/core/parallel.hpp"
+#include "acquire/core/plogp.hpp"
 #include "acquire/core/rows.hpp"
 
 #include <cmath>
@@ -84,7 +85,7 @@ using enable_scorer_input = std::enable_if_t<scorer_input<Input>::value>;
 /// enough that the per-block accumulators (32 KB each in float) stay in L1/L2.
 constexpr Index uncertainty_block = 8192;
 
-/// The row score for U (entropy's logs stay in Eigen's code: the kernels only check).
+/// The row score for U (entropy has none: its logs are plogp.hpp's or Eigen's).
 constexpr RowScore row_score(Uncertainty u) {
     return u == Uncertainty::least_confidence ? RowScore::least_confidence
            : u == Uncertainty::margin         ? RowScore::margin
@@ -448,11 +449,30 @@ void score_blocks(const Matrix& x, Out& out, const char* fn, const char* argumen
         const Index r0 = b * uncertainty_block;
         const Index nb = std::min(uncertainty_block, n - r0);
         bool ok = true;
-        Index done = 0;  // rows an AVX2 kernel scored
+        Index done = 0;         // rows an AVX2 kernel scored (for row-major entropy: checked)
+        bool logs_done = false;  // entropy's rows [r0, r0 + done) have their scores
+#ifdef ACQUIRE_PLOGP
+        if constexpr (U == Uncertainty::entropy && !FromLogits && std::is_same_v<Scalar, float> &&
+                      bool(Matrix::Flags & Eigen::DirectAccessBit) && Matrix::InnerStrideAtCompileTime == 1) {
+            // The logs in AVX-512F or AVX2 with Eigen's bits (plogp.hpp), the check in the same pass.
+            const Index K = x.cols(), stride = x.outerStride();
+            const float* data = x.data() + (Matrix::IsRowMajor ? r0 * stride : r0);
+            float* scores = out.data() + r0;
+            logs_done = true;
+            if constexpr (Matrix::IsRowMajor) {
+                if (cpu_has_avx512f()) ok = entropy_rows_avx512<Check>(data, stride, nb, K, scores, tol);
+                else if (cpu_has_avx2()) ok = entropy_rows_avx2<Check>(data, stride, nb, K, scores, tol);
+                if (cpu_has_avx2()) done = nb;
+            } else {
+                if (cpu_has_avx512f()) done = entropy_columns_avx512<Check>(data, stride, nb, K, scores, tol, ok);
+                else if (cpu_has_avx2()) done = entropy_columns_avx2<Check>(data, stride, nb, K, scores, tol, ok);
+            }
+        }
+#endif
 #ifdef ACQUIRE_AVX2
         if constexpr (!FromLogits && bool(Matrix::Flags & Eigen::DirectAccessBit)) {
             const Index K = x.cols(), stride = x.outerStride();
-            if (x.innerStride() == 1 && cpu_has_avx2()) {
+            if (x.innerStride() == 1 && cpu_has_avx2() && !logs_done) {
                 if constexpr (Matrix::IsRowMajor && (U != Uncertainty::entropy || Check)) {
                     constexpr RowScore score = row_score(U);
                     if (K >= short_row_limit<Scalar>) {
@@ -475,7 +495,7 @@ void score_blocks(const Matrix& x, Out& out, const char* fn, const char* argumen
         }
 #endif
         if constexpr (Matrix::IsRowMajor) {
-            if constexpr (U == Uncertainty::entropy && !FromLogits) {
+            if (U == Uncertainty::entropy && !FromLogits && !logs_done) {
                 // The AVX2 kernel only checked these rows; their logs are Eigen's. While the logs
                 // are computed, the lines of the next block's rows are asked for (when a block
                 // takes at most 1 MB), so that the next check reads from cache, not memory.
