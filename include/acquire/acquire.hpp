@@ -13,6 +13,7 @@
 #include "acquire/score/bayesian.hpp"
 #include "acquire/score/committee.hpp"
 #include "acquire/score/contrastive.hpp"
+#include "acquire/score/dense.hpp"
 #include "acquire/score/density.hpp"
 #include "acquire/score/dynamics.hpp"
 #include "acquire/score/gradient.hpp"

@@ -118,20 +118,28 @@ void check_finite(const char* function, const char* argument,
                      " (must be finite)");
 }
 
-/// Describes what is wrong with row i of a probability matrix, or returns an empty string.
+/// Describes what is wrong with the distribution in row i of a probability matrix (" column 3
+/// is nan (must be finite)", " sums to 1.25 (tolerance 0.001)"; `entry` names the column), or
+/// returns an empty string.
 template <class Derived>
-std::string probability_row_problem(const Eigen::MatrixBase<Derived>& p, Index i, double tolerance) {
+std::string distribution_problem(const Eigen::MatrixBase<Derived>& p, Index i, double tolerance,
+                                 const char* entry = "column") {
     double sum = 0;
     for (Index k = 0; k < p.cols(); ++k) {
         const auto v = p.coeff(i, k);
-        if (!std::isfinite(static_cast<double>(v)))
-            return concat(" row ", i, " column ", k, " is ", v, " (must be finite)");
-        if (v < 0 || v > 1) return concat(" row ", i, " column ", k, " is ", v, " (must be in [0, 1])");
+        if (!std::isfinite(static_cast<double>(v))) return concat(" ", entry, " ", k, " is ", v, " (must be finite)");
+        if (v < 0 || v > 1) return concat(" ", entry, " ", k, " is ", v, " (must be in [0, 1])");
         sum += static_cast<double>(v);
     }
-    if (!(std::abs(sum - 1.0) <= tolerance))
-        return concat(" row ", i, " sums to ", sum, " (tolerance ", tolerance, ")");
+    if (!(std::abs(sum - 1.0) <= tolerance)) return concat(" sums to ", sum, " (tolerance ", tolerance, ")");
     return {};
+}
+
+/// Describes what is wrong with row i of a probability matrix, or returns an empty string.
+template <class Derived>
+std::string probability_row_problem(const Eigen::MatrixBase<Derived>& p, Index i, double tolerance) {
+    const std::string problem = distribution_problem(p, i, tolerance);
+    return problem.empty() ? problem : concat(" row ", i, problem);
 }
 
 /// Rows are probability distributions: finite, each entry in [0, 1], each row summing to 1
