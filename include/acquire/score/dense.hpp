@@ -200,6 +200,12 @@ void check_dense_options(const char* fn, const DenseView<Scalar>& v, const Dense
 template <class Scalar>
 Scalar reduce_sample(const Scalar* scores, Index n, Index H, Index W, const DenseOptions& o,
                      std::vector<Scalar>& work) {
+    if (o.mask.empty() && o.reduction != Reduction::top_q) {  // every element counts: no copy
+        const Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>> all(scores, H * W);
+        if (o.reduction == Reduction::max) return all.maxCoeff();
+        const double s = all.template cast<double>().sum();
+        return static_cast<Scalar>(o.reduction == Reduction::sum ? s : s / static_cast<double>(H * W));
+    }
     work.clear();
     for (Index y = 0; y < H; ++y)
         for (Index x = 0; x < W; ++x)
