@@ -18,6 +18,7 @@
 #include "acquire/score/dynamics.hpp"
 #include "acquire/score/gradient.hpp"
 #include "acquire/score/loss_prediction.hpp"
+#include "acquire/score/ragged.hpp"
 #include "acquire/score/uncertainty.hpp"
 #include "acquire/select/badge.hpp"
 #include "acquire/select/batch_bald.hpp"

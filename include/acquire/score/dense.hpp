@@ -50,6 +50,7 @@ namespace acquire {
 template <class Scalar>
 class DenseView {
 public:
+    /// General strides, in elements, each >= 1 (see the class comment).
     DenseView(const Scalar* data, Index samples, Index classes, Index height, Index width, Index sample_stride,
               Index class_stride, Index row_stride, Index column_stride)
         : data_(data), n_(samples), k_(classes), h_(height), w_(width), sample_stride_(sample_stride),
@@ -69,15 +70,25 @@ public:
     static DenseView nhwc(const Scalar* data, Index N, Index H, Index W, Index K) {
         return DenseView(data, N, K, H, W, H * W * K, 1, W * K, K);
     }
+    /// Entry (0, 0, 0, 0).
     const Scalar* data() const { return data_; }
+    /// N, the samples (images).
     Index samples() const { return n_; }
+    /// K, the classes.
     Index classes() const { return k_; }
+    /// H, the rows of elements per sample.
     Index height() const { return h_; }
+    /// W, the elements per row.
     Index width() const { return w_; }
+    /// H W, the elements per sample.
     Index elements() const { return h_ * w_; }
+    /// Elements between samples.
     Index sample_stride() const { return sample_stride_; }
+    /// Elements between classes.
     Index class_stride() const { return class_stride_; }
+    /// Elements between rows of pixels.
     Index row_stride() const { return row_stride_; }
+    /// Elements between neighbouring pixels of a row.
     Index column_stride() const { return column_stride_; }
 
 private:
@@ -91,6 +102,7 @@ private:
 template <class Scalar>
 class DenseStackView {
 public:
+    /// General strides, in elements, each >= 1 (see the class comment).
     DenseStackView(const Scalar* data, Index members, Index samples, Index classes, Index height, Index width,
                    Index member_stride, Index sample_stride, Index class_stride, Index row_stride,
                    Index column_stride)
@@ -107,7 +119,9 @@ public:
     static DenseStackView nkhwt(const Scalar* data, Index N, Index K, Index H, Index W, Index T) {
         return DenseStackView(data, T, N, K, H, W, 1, K * H * W * T, H * W * T, W * T, T);
     }
+    /// T, the members (passes).
     Index members() const { return t_; }
+    /// Elements between members.
     Index member_stride() const { return member_stride_; }
     /// Member 0's view (all members share its shape and strides).
     const DenseView<Scalar>& view() const { return view_; }
@@ -121,14 +135,27 @@ private:
 /// x * column_stride], nonzero = counted (a valid pixel), 0 = ignored (an ignore index, padding,
 /// outside the region of interest). An empty mask (the default) counts every element.
 struct ElementMask {
+    /// Entry (0, 0, 0); null for the empty mask.
     const std::uint8_t* data = nullptr;
-    Index samples = 0, height = 0, width = 0;
-    Index sample_stride = 0, row_stride = 0, column_stride = 0;
+    /// N, which must be the predictions'.
+    Index samples = 0;
+    /// H, which must be the predictions'.
+    Index height = 0;
+    /// W, which must be the predictions'.
+    Index width = 0;
+    /// Bytes between samples.
+    Index sample_stride = 0;
+    /// Bytes between rows.
+    Index row_stride = 0;
+    /// Bytes between neighbouring elements of a row.
+    Index column_stride = 0;
     /// [N][H][W] bytes, contiguous.
     static ElementMask dense(const std::uint8_t* data, Index N, Index H, Index W) {
         return {data, N, H, W, H * W, W, 1};
     }
+    /// Whether this is the empty mask (every element counts).
     bool empty() const { return data == nullptr; }
+    /// Whether element (y, x) of sample n counts.
     bool counts(Index n, Index y, Index x) const {
         return data == nullptr || data[n * sample_stride + y * row_stride + x * column_stride] != 0;
     }
@@ -144,6 +171,7 @@ enum class Reduction {
 
 /// Options of dense_score and dense_stack_score.
 struct DenseOptions {
+    /// How a sample's element scores become its score.
     Reduction reduction = Reduction::mean;
     /// top_q's fraction, in (0, 1]; 1 is the mean.
     double q = 0.05;
@@ -156,9 +184,21 @@ struct DenseOptions {
 };
 
 /// The flat scorer dense_score applies to every element (uncertainty.hpp).
-enum class ElementScore { least_confidence, margin, entropy, ratio };
+enum class ElementScore {
+    least_confidence,  ///< 1 - max_k p_k
+    margin,            ///< 1 - (p_(1) - p_(2))
+    entropy,           ///< -sum_k p_k ln p_k
+    ratio,             ///< p_(2) / p_(1)
+};
 /// The stack scorer dense_stack_score applies to every element (bayesian.hpp, committee.hpp).
-enum class StackScore { bald, mean_std, variation_ratio, vote_entropy, consensus_entropy, kl_disagreement };
+enum class StackScore {
+    bald,               ///< H(mean) - mean H (mutual information)
+    mean_std,           ///< the mean over classes of the members' standard deviation
+    variation_ratio,    ///< 1 - the modal vote's share
+    vote_entropy,       ///< the entropy of the members' votes
+    consensus_entropy,  ///< the entropy of the mean prediction
+    kl_disagreement,    ///< the mean KL divergence of the members from their mean
+};
 
 /// @}
 

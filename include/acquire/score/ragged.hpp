@@ -236,7 +236,7 @@ Vector<typename Derived::Scalar> sequence_score(const Eigen::MatrixBase<Derived>
         double s = 0;
         if (entropies) {
             for (Index i = first; i < first + count; ++i) s += static_cast<double>(e[i]);
-            return score == SequenceScore::total_entropy ? s : s / static_cast<double>(count + 1);
+            return score == SequenceScore::total_entropy ? s : s / static_cast<double>(count);
         }
         for (Index i = first; i < first + count; ++i) s += std::log1p(-static_cast<double>(e[i]));  // ln p_t*
         // 0 - x: a sequence of one-hot tokens scores 0, not -0.
