@@ -343,6 +343,7 @@ inline KMeansOptions kmeans_options(Index max_iterations, double tolerance, std:
 void bind_core(py::module_& m);
 void bind_uncertainty(py::module_& m);
 void bind_stack_scorers(py::module_& m);
+void bind_dense(py::module_& m);
 void bind_embedding_scorers(py::module_& m);
 void bind_dynamics(py::module_& m);
 void bind_geometric(py::module_& m);

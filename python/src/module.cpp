@@ -50,6 +50,7 @@ PYBIND11_MODULE(_core, m) {
     bind_core(m);
     bind_uncertainty(m);
     bind_stack_scorers(m);
+    bind_dense(m);
     bind_embedding_scorers(m);
     bind_dynamics(m);
     bind_geometric(m);

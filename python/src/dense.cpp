@@ -1,0 +1,235 @@
+// score/dense.hpp and score/ragged.hpp: per-pixel scores reduced per image, on 4-D prediction
+// arrays (one model) and 5-D stacks (MC passes), read in place in any dimension order and any
+// strides; per-box and per-token scores reduced per sample over CSR offsets.
+#include "common.hpp"
+#include "docstrings.hpp"
+
+#include "acquire/score/dense.hpp"
+#include "acquire/score/ragged.hpp"
+
+#include <string>
+
+namespace acquire::python {
+
+namespace {
+
+/// The array's stride (in elements) and size for each letter of `order` ("tnchw"; "c" or "k"
+/// names the classes), from a layout string naming the array's dimensions in order.
+struct Axes {
+    Index size[5] = {1, 1, 1, 1, 1}, stride[5] = {1, 1, 1, 1, 1};
+};
+
+Axes axes_of(const py::array& a, const std::string& layout, const std::string& order, const char* function,
+             const char* argument) {
+    const std::string expected = "a permutation of \"" + order + "\" (\"c\" or \"k\" for the classes)";
+    if (layout.size() != order.size() || a.ndim() != static_cast<py::ssize_t>(order.size()))
+        throw acquire::invalid_input(std::string("acquire::") + function + ": " + argument + " has " +
+                                     std::to_string(a.ndim()) + " dimensions and layout \"" + layout + "\"; needs " +
+                                     std::to_string(order.size()) + " dimensions and a layout that is " + expected);
+    const std::vector<Index> st = element_strides(a, function, argument);
+    Axes out;
+    bool seen[5] = {false, false, false, false, false};
+    for (std::size_t d = 0; d < layout.size(); ++d) {
+        const char letter = layout[d] == 'k' ? 'c' : layout[d];
+        const auto at = order.find(letter);
+        if (at == std::string::npos || seen[at])
+            throw acquire::invalid_input(std::string("acquire::") + function + ": layout must be " + expected +
+                                         ", got \"" + layout + "\"");
+        seen[at] = true;
+        const auto j = static_cast<py::ssize_t>(d);
+        out.size[at] = a.shape(j);
+        out.stride[at] = a.shape(j) <= 1 ? 1 : st[d];
+        if (out.stride[at] < 1)
+            type_error(where(function, argument) + " dimension " + std::to_string(d) + " (" + layout[d] +
+                       ") is broadcast (stride 0): pass np.ascontiguousarray(...)");
+    }
+    return out;
+}
+
+/// The mask argument: None, or an [N][H][W] array or tensor of bool, uint8 or int8 (nonzero =
+/// counted), any strides.
+ElementMask mask_of(py::handle obj, py::array& keep, const char* function) {
+    if (obj.is_none()) return {};
+    keep = as_array(obj, function, "mask");
+    const py::dtype dt = keep.dtype();
+    if (dt.itemsize() != 1 || (dt.kind() != 'b' && dt.kind() != 'u' && dt.kind() != 'i'))
+        type_error(where(function, "mask") + " has dtype " + dtype_name(keep) + ": pass bool or uint8");
+    check_ndim(keep, 3, function, "mask");
+    const std::vector<Index> st = element_strides(keep, function, "mask");
+    ElementMask m;
+    m.data = static_cast<const std::uint8_t*>(keep.data());
+    m.samples = keep.shape(0);
+    m.height = keep.shape(1);
+    m.width = keep.shape(2);
+    m.sample_stride = st[0];
+    m.row_stride = st[1];
+    m.column_stride = st[2];
+    return m;
+}
+
+Reduction reduction_of(const std::string& r, const char* function) {
+    if (r == "mean") return Reduction::mean;
+    if (r == "max") return Reduction::max;
+    if (r == "sum") return Reduction::sum;
+    if (r == "top_q") return Reduction::top_q;
+    throw acquire::invalid_input(std::string("acquire::") + function +
+                                 ": reduction must be \"mean\", \"max\", \"sum\" or \"top_q\", got \"" + r + "\"");
+}
+
+RaggedReduction ragged_reduction_of(const std::string& r, const char* function) {
+    if (r == "max") return RaggedReduction::max;
+    if (r == "mean") return RaggedReduction::mean;
+    if (r == "sum") return RaggedReduction::sum;
+    throw acquire::invalid_input(std::string("acquire::") + function +
+                                 ": reduction must be \"max\", \"mean\" or \"sum\", got \"" + r + "\"");
+}
+
+ElementScore element_score_of(const std::string& s, const char* function) {
+    if (s == "least_confidence") return ElementScore::least_confidence;
+    if (s == "margin") return ElementScore::margin;
+    if (s == "entropy") return ElementScore::entropy;
+    if (s == "ratio") return ElementScore::ratio;
+    throw acquire::invalid_input(std::string("acquire::") + function +
+                                 ": score must be \"least_confidence\", \"margin\", \"entropy\" or \"ratio\", got \"" +
+                                 s + "\"");
+}
+
+SequenceScore sequence_score_of(const std::string& s) {
+    if (s == "total_entropy") return SequenceScore::total_entropy;
+    if (s == "mean_entropy") return SequenceScore::mean_entropy;
+    if (s == "least_confidence") return SequenceScore::least_confidence;
+    if (s == "mnlp") return SequenceScore::mnlp;
+    throw acquire::invalid_input("acquire::sequence_score: score must be \"total_entropy\", \"mean_entropy\", "
+                                 "\"least_confidence\" or \"mnlp\", got \"" + s + "\"");
+}
+
+StackScore stack_score_of(const std::string& s, const char* function) {
+    const std::pair<const char*, StackScore> names[] = {
+        {"bald", StackScore::bald},
+        {"mean_std", StackScore::mean_std},
+        {"variation_ratio", StackScore::variation_ratio},
+        {"vote_entropy", StackScore::vote_entropy},
+        {"consensus_entropy", StackScore::consensus_entropy},
+        {"kl_disagreement", StackScore::kl_disagreement}};
+    for (const auto& [name, score] : names)
+        if (s == name) return score;
+    throw acquire::invalid_input(std::string("acquire::") + function +
+                                 ": score must be \"bald\", \"mean_std\", \"variation_ratio\", \"vote_entropy\", "
+                                 "\"consensus_entropy\" or \"kl_disagreement\", got \"" + s + "\"");
+}
+
+/// Calls f(array, is_f32) for a float or double array or tensor.
+template <class F>
+py::object with_float_array(py::handle obj, const char* function, const char* argument, F&& f) {
+    const py::array a = as_array(obj, function, argument);
+    return f(a, float_dtype(a, function, argument) == Dtype::f32);
+}
+
+}  // namespace
+
+void bind_dense(py::module_& m) {
+    m.def(
+        "dense_score",
+        [](ArrayArg input, const std::string& score, const std::string& layout, const std::string& reduction, double q,
+           py::object mask, ChecksArg checks) {
+            const char* fn = "dense_score";
+            const bool from_logits = py::isinstance<LogitsMarker>(input.h);
+            const py::object array =
+                from_logits ? input.h.cast<const LogitsMarker&>().matrix : py::reinterpret_borrow<py::object>(input.h);
+            const char* argument = from_logits ? "logits" : "probabilities";
+            DenseOptions o;
+            o.reduction = reduction_of(reduction, fn);
+            o.q = q;
+            o.logits = from_logits;
+            o.checks = checks_of(checks);
+            py::array keep_mask;
+            o.mask = mask_of(mask, keep_mask, fn);
+            const ElementScore s = element_score_of(score, fn);
+            return with_float_array(array, fn, argument, [&](const py::array& a, bool f32) {
+                const Axes x = axes_of(a, layout, "nchw", fn, argument);
+                auto run = [&](auto tag) {
+                    using S = decltype(tag);
+                    const DenseView<S> v(static_cast<const S*>(a.data()), x.size[0], x.size[1], x.size[2], x.size[3],
+                                         x.stride[0], x.stride[1], x.stride[2], x.stride[3]);
+                    return py::object(to_numpy(released([&] { return acquire::dense_score(v, s, o); })));
+                };
+                return f32 ? run(float()) : run(double());
+            });
+        },
+        py::arg("probabilities"), py::arg("score") = "entropy", py::arg("layout") = "nchw",
+        py::arg("reduction") = "mean", py::arg("q") = DenseOptions{}.q, py::arg("mask") = py::none(),
+        py::arg("checks") = true, doc::dense_score);
+    m.def(
+        "dense_stack_score",
+        [](ArrayArg input, const std::string& score, const std::string& layout, const std::string& reduction, double q,
+           py::object mask, ChecksArg checks) {
+            const char* fn = "dense_stack_score";
+            DenseOptions o;
+            o.reduction = reduction_of(reduction, fn);
+            o.q = q;
+            o.checks = checks_of(checks);
+            py::array keep_mask;
+            o.mask = mask_of(mask, keep_mask, fn);
+            const StackScore s = stack_score_of(score, fn);
+            return with_float_array(input.h, fn, "stack", [&](const py::array& a, bool f32) {
+                const Axes x = axes_of(a, layout, "tnchw", fn, "stack");
+                auto run = [&](auto tag) {
+                    using S = decltype(tag);
+                    const DenseStackView<S> v(static_cast<const S*>(a.data()), x.size[0], x.size[1], x.size[2],
+                                              x.size[3], x.size[4], x.stride[0], x.stride[1], x.stride[2], x.stride[3],
+                                              x.stride[4]);
+                    return py::object(to_numpy(released([&] { return acquire::dense_stack_score(v, s, o); })));
+                };
+                return f32 ? run(float()) : run(double());
+            });
+        },
+        py::arg("stack"), py::arg("score") = "bald", py::arg("layout") = "tnchw", py::arg("reduction") = "mean",
+        py::arg("q") = DenseOptions{}.q, py::arg("mask") = py::none(), py::arg("checks") = true,
+        doc::dense_stack_score);
+
+    m.def(
+        "ragged_score",
+        [](ArrayArg probabilities, IndexArg offsets, const std::string& score, const std::string& reduction,
+           ChecksArg checks) {
+            const char* fn = "ragged_score";
+            const std::vector<Index> o = indices(offsets.h, fn, "offsets");
+            const ElementScore s = element_score_of(score, fn);
+            const RaggedReduction r = ragged_reduction_of(reduction, fn);
+            const CheckOptions c = checks_of(checks);
+            return with_matrix(probabilities.h, fn, "probabilities", [&](const auto& P) {
+                return py::object(to_numpy(released([&] { return acquire::ragged_score(P, o, s, r, c); })));
+            });
+        },
+        py::arg("probabilities"), py::arg("offsets"), py::arg("score"), py::arg("reduction"), py::arg("checks") = true,
+        doc::ragged_score);
+    m.def(
+        "sequence_score",
+        [](ArrayArg probabilities, IndexArg offsets, const std::string& score, ChecksArg checks) {
+            const char* fn = "sequence_score";
+            const std::vector<Index> o = indices(offsets.h, fn, "offsets");
+            const SequenceScore s = sequence_score_of(score);
+            const CheckOptions c = checks_of(checks);
+            return with_matrix(probabilities.h, fn, "probabilities", [&](const auto& P) {
+                return py::object(to_numpy(released([&] { return acquire::sequence_score(P, o, s, c); })));
+            });
+        },
+        py::arg("probabilities"), py::arg("offsets"), py::arg("score"), py::arg("checks") = true,
+        doc::sequence_score);
+    m.def(
+        "ragged_stack_score",
+        [](ArrayArg stack, IndexArg offsets, const std::string& score, const std::string& reduction,
+           const std::string& layout, ChecksArg checks) {
+            const char* fn = "ragged_stack_score";
+            const std::vector<Index> o = indices(offsets.h, fn, "offsets");
+            const StackScore s = stack_score_of(score, fn);
+            const RaggedReduction r = ragged_reduction_of(reduction, fn);
+            const CheckOptions c = checks_of(checks);
+            return with_stack(stack.h, layout, fn, "stack", [&](const auto& S) {
+                return py::object(to_numpy(released([&] { return acquire::ragged_stack_score(S, o, s, r, c); })));
+            });
+        },
+        py::arg("stack"), py::arg("offsets"), py::arg("score"), py::arg("reduction"), py::arg("layout") = "tnk",
+        py::arg("checks") = true, doc::ragged_stack_score);
+}
+
+}  // namespace acquire::python
