@@ -2,6 +2,7 @@
 // pixel and reduced by hand; every layout reads the same numbers; masks, top_q, the all-masked
 // rule and the errors that name the image and the pixel.
 #include <acquire/score/dense.hpp>
+#include <acquire/score/regions.hpp>
 #include <acquire/synthetic.hpp>
 
 #include <catch2/catch.hpp>
@@ -267,4 +268,96 @@ TEST_CASE("bad dense input names the image and the pixel", "[dense][checks]") {
     stack.insert(stack.end(), pool.nchw.begin(), pool.nchw.end());
     CHECK_THROWS_WITH(acquire::dense_stack_score(DenseStackView<float>::tnkhw(stack.data(), 2, 3, 4, 5, 6), StackScore::bald),
                       Contains("dense_bald") && Contains("member 1 image 2 pixel (3, 4)"));
+}
+
+TEST_CASE("region scores group the pixels by patch or by label map", "[dense][regions]") {
+    // One image of 4 x 4 pixels, K = 2, pixel (y, x) holding (a, 1 - a) with a = (y * 4 + x) / 16:
+    // least confidence 1 - max(a, 1 - a), so the 2 x 2 patches' means are known by hand.
+    std::vector<double> p(2 * 16);
+    for (Index e = 0; e < 16; ++e) {
+        p[static_cast<std::size_t>(e)] = double(e) / 16;
+        p[static_cast<std::size_t>(16 + e)] = 1 - double(e) / 16;
+    }
+    const auto v = DenseView<double>::nchw(p.data(), 1, 2, 4, 4);
+    const auto lc = [](Index e) { return 1 - std::max(double(e) / 16, 1 - double(e) / 16); };
+    const acquire::RegionScores g = acquire::region_scores(v, ElementScore::least_confidence, acquire::Regions::grid(2));
+    REQUIRE(g.size() == 4);
+    for (Index r = 0; r < 4; ++r) {
+        const Index y0 = (r / 2) * 2, x0 = (r % 2) * 2;
+        const double want = (lc(y0 * 4 + x0) + lc(y0 * 4 + x0 + 1) + lc((y0 + 1) * 4 + x0) + lc((y0 + 1) * 4 + x0 + 1)) / 4;
+        CHECK(g.image[std::size_t(r)] == 0);
+        CHECK(g.region[std::size_t(r)] == r);
+        CHECK(g.pixels[std::size_t(r)] == 4);
+        CHECK(g.score[std::size_t(r)] == Approx(want).epsilon(1e-14));
+    }
+    // A 3 x 3 grid leaves smaller patches at the edges: 9, 3, 3 and 1 pixels.
+    const auto g3 = acquire::region_scores(v, ElementScore::least_confidence, acquire::Regions::grid(3));
+    CHECK(g3.pixels == std::vector<Index>{9, 3, 3, 1});
+    // The same patches as a label map, and a mask that empties region 3 and halves region 0.
+    std::vector<std::int32_t> ids(16);
+    for (Index e = 0; e < 16; ++e) ids[std::size_t(e)] = std::int32_t(((e / 4) / 2) * 2 + (e % 4) / 2);
+    const auto m = acquire::region_scores(v, ElementScore::least_confidence, acquire::Regions::map(ids.data(), 1, 4, 4));
+    CHECK(m.score == g.score);
+    std::vector<std::uint8_t> mask(16, 1);
+    mask[10] = mask[11] = mask[14] = mask[15] = 0;  // region 3
+    mask[0] = mask[4] = 0;                          // half of region 0
+    DenseOptions o;
+    o.mask = ElementMask::dense(mask.data(), 1, 4, 4);
+    o.reduction = Reduction::sum;
+    const auto k = acquire::region_scores(v, ElementScore::least_confidence, acquire::Regions::grid(2), o);
+    CHECK(k.region == std::vector<Index>{0, 1, 2});
+    CHECK(k.pixels == std::vector<Index>{2, 4, 4});
+    CHECK(k.score[0] == Approx(lc(1) + lc(5)).epsilon(1e-14));
+}
+
+TEST_CASE("region scores sum to the image sums; stack regions; region errors", "[dense][regions]") {
+    const Pool<double> pool(3, 4, 6, 7, 21);
+    DenseOptions sum;
+    sum.reduction = Reduction::sum;
+    const auto images = acquire::dense_score(pool.view_nchw(), ElementScore::entropy, sum);
+    const auto regions = acquire::region_scores(pool.view_nhwc(), ElementScore::entropy, acquire::Regions::grid(4), sum);
+    std::vector<double> total(3, 0.0);
+    for (Index r = 0; r < regions.size(); ++r) total[std::size_t(regions.image[std::size_t(r)])] += regions.score[std::size_t(r)];
+    for (Index n = 0; n < 3; ++n) CHECK(total[std::size_t(n)] == Approx(images[n]).epsilon(1e-12));
+
+    std::vector<double> stack = pool.nchw;
+    const Pool<double> other(3, 4, 6, 7, 22);
+    stack.insert(stack.end(), other.nchw.begin(), other.nchw.end());
+    const auto s = DenseStackView<double>::tnkhw(stack.data(), 2, 3, 4, 6, 7);
+    const auto bald_regions = acquire::region_stack_scores(s, StackScore::bald, acquire::Regions::grid(4), sum);
+    const auto bald_images = acquire::dense_stack_score(s, StackScore::bald, sum);
+    std::fill(total.begin(), total.end(), 0.0);
+    for (Index r = 0; r < bald_regions.size(); ++r) total[std::size_t(bald_regions.image[std::size_t(r)])] += bald_regions.score[std::size_t(r)];
+    for (Index n = 0; n < 3; ++n) CHECK(total[std::size_t(n)] == Approx(bald_images[n]).epsilon(1e-12));
+
+    CHECK_THROWS_WITH(acquire::region_scores(pool.view_nchw(), ElementScore::entropy, acquire::Regions::grid(0)),
+                      Contains("region_entropy") && Contains("patch side >= 1"));
+    std::vector<std::int32_t> ids(3 * 6 * 7, 0);
+    ids[std::size_t((2 * 6 + 4) * 7 + 5)] = -3;
+    CHECK_THROWS_WITH(acquire::region_scores(pool.view_nchw(), ElementScore::margin, acquire::Regions::map(ids.data(), 3, 6, 7)),
+                      Contains("region_margin") && Contains("image 2 pixel (4, 5) has id -3"));
+    CHECK_THROWS_WITH(acquire::region_scores(pool.view_nchw(), ElementScore::margin, acquire::Regions::map(ids.data(), 3, 7, 6)),
+                      Contains("regions is 3 x 7 x 6"));
+}
+
+TEST_CASE("select_regions takes the best regions, at most r per image, ties in a fixed order", "[dense][regions]") {
+    acquire::RegionScores s;
+    s.image = {0, 0, 0, 1, 1, 2};
+    s.region = {0, 1, 2, 0, 1, 0};
+    s.pixels = {4, 4, 4, 4, 4, 4};
+    s.score = {0.9, 0.8, 0.7, 0.8, 0.1, 0.85};
+    const auto top = acquire::select_regions(s, 3);
+    CHECK(top.image == std::vector<Index>{0, 2, 0});  // 0.9, 0.85, then 0.8: image 0 before image 1
+    CHECK(top.region == std::vector<Index>{0, 0, 1});
+    const auto one = acquire::select_regions(s, 3, 1);
+    CHECK(one.image == std::vector<Index>{0, 2, 1});
+    CHECK(one.score == std::vector<double>{0.9, 0.85, 0.8});
+    CHECK(acquire::select_regions(s, 0).size() == 0);
+    CHECK_THROWS_WITH(acquire::select_regions(s, 4, 1), Contains("select_regions") && Contains("only 3"));
+    CHECK_THROWS_WITH(acquire::select_regions(s, 7), Contains("only 6"));
+    CHECK_THROWS_WITH(acquire::select_regions(s, 1, -1), Contains("per_image must be >= 0"));
+    s.score[2] = std::numeric_limits<double>::quiet_NaN();  // unchecked input: last, never first
+    CHECK(acquire::select_regions(s, 6).region.back() == 2);
+    s.pixels.pop_back();
+    CHECK_THROWS_WITH(acquire::select_regions(s, 1), Contains("columns of different lengths"));
 }

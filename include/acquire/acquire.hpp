@@ -19,6 +19,7 @@
 #include "acquire/score/gradient.hpp"
 #include "acquire/score/loss_prediction.hpp"
 #include "acquire/score/ragged.hpp"
+#include "acquire/score/regions.hpp"
 #include "acquire/score/uncertainty.hpp"
 #include "acquire/select/badge.hpp"
 #include "acquire/select/batch_bald.hpp"

@@ -235,6 +235,29 @@ void check_dense_options(const char* fn, const DenseView<Scalar>& v, const Dense
              " x ", v.height(), " x ", v.width(), " (N x H x W)");
 }
 
+/// The reduction of `values` (m >= 1 counted element scores; reordered by top_q) in double.
+template <class Scalar>
+double reduce_values(std::vector<Scalar>& values, Reduction reduction, double q) {
+    const Index m = static_cast<Index>(values.size());
+    switch (reduction) {
+        case Reduction::max: return static_cast<double>(*std::max_element(values.begin(), values.end()));
+        case Reduction::top_q: {
+            const Index c = std::max<Index>(1, static_cast<Index>(std::ceil(q * static_cast<double>(m) - 1e-9)));
+            // The c highest, then summed from the highest down: one defined order.
+            std::nth_element(values.begin(), values.begin() + (c - 1), values.end(), std::greater<Scalar>());
+            std::sort(values.begin(), values.begin() + c, std::greater<Scalar>());
+            double s = 0;
+            for (Index i = 0; i < c; ++i) s += static_cast<double>(values[static_cast<std::size_t>(i)]);
+            return s / static_cast<double>(c);
+        }
+        default: {
+            double s = 0;
+            for (const Scalar v : values) s += static_cast<double>(v);
+            return reduction == Reduction::sum ? s : s / static_cast<double>(m);
+        }
+    }
+}
+
 /// Reduces one sample's element scores (`scores`, E = H W of them, row by row) over the counted
 /// elements; `work` is scratch. A sample with no counted element scores -1.
 template <class Scalar>
@@ -250,53 +273,33 @@ Scalar reduce_sample(const Scalar* scores, Index n, Index H, Index W, const Dens
     for (Index y = 0; y < H; ++y)
         for (Index x = 0; x < W; ++x)
             if (o.mask.counts(n, y, x)) work.push_back(scores[y * W + x]);
-    const Index m = static_cast<Index>(work.size());
-    if (m == 0) return Scalar(-1);
-    switch (o.reduction) {
-        case Reduction::max: return *std::max_element(work.begin(), work.end());
-        case Reduction::top_q: {
-            const Index c = std::max<Index>(1, static_cast<Index>(std::ceil(o.q * static_cast<double>(m) - 1e-9)));
-            // The c highest, then summed from the highest down: one defined order.
-            std::nth_element(work.begin(), work.begin() + (c - 1), work.end(), std::greater<Scalar>());
-            std::sort(work.begin(), work.begin() + c, std::greater<Scalar>());
-            double s = 0;
-            for (Index i = 0; i < c; ++i) s += static_cast<double>(work[static_cast<std::size_t>(i)]);
-            return static_cast<Scalar>(s / static_cast<double>(c));
-        }
-        default: {
-            double s = 0;
-            for (const Scalar v : work) s += static_cast<double>(v);
-            return static_cast<Scalar>(o.reduction == Reduction::sum ? s : s / static_cast<double>(m));
-        }
-    }
+    if (work.empty()) return Scalar(-1);
+    return static_cast<Scalar>(reduce_values(work, o.reduction, o.q));
 }
 
 /// The engine: for every sample n (in parallel), `score(n, out)` writes its E element scores,
-/// row by row, and may throw invalid_input; the reductions follow. A sample whose scoring threw
-/// is re-scanned after the loop by `report(n)`, which throws the message naming its element.
-template <class Scalar, class Score, class Report>
-Vector<Scalar> dense_engine(const char* fn, const DenseView<Scalar>& v, const DenseOptions& o, Score&& score,
-                            Report&& report) {
-    const Index N = v.samples(), H = v.height(), W = v.width();
-    Vector<Scalar> result(N);
+/// row by row, and may throw invalid_input; then `use(n, scores)` writes sample n's outputs. A
+/// sample whose scoring threw is re-scanned after the loop by `report(n)`, which throws the
+/// message naming its element.
+template <class Scalar, class Score, class Report, class Use>
+void for_each_scored_sample(const char* fn, const DenseView<Scalar>& v, Score&& score, Report&& report, Use&& use) {
+    const Index N = v.samples(), E = v.elements();
     std::vector<char> bad(static_cast<std::size_t>(N), 0);
     parallel_for(N, 2, [&](Index n) {
-        Vector<Scalar> scores(H * W);
-        std::vector<Scalar> work;
+        Vector<Scalar> scores(E);
         try {
             score(n, scores);
         } catch (const invalid_input&) {
             bad[static_cast<std::size_t>(n)] = 1;
             return;
         }
-        result[n] = reduce_sample(scores.data(), n, H, W, o, work);
+        use(n, scores);
     });
     for (Index n = 0; n < N; ++n)
         if (bad[static_cast<std::size_t>(n)]) {
             report(n);
             fail(fn, "image ", n, " has a bad distribution");  // report found none: never expected
         }
-    return result;
 }
 
 /// Calls f(map, first, count) for the element rows of sample n of member data `base`: one E x K
@@ -350,6 +353,91 @@ void report_dense_element(const char* fn, const char* argument, const DenseView<
     });
 }
 
+/// The per-sample element scorer of dense_score: score(n, out) and report(n) for
+/// for_each_scored_sample.
+template <class Scalar>
+struct ElementScorer {
+    const DenseView<Scalar>& v;
+    ElementScore score;
+    const DenseOptions& options;
+    const char* fn;
+    void operator()(Index n, Vector<Scalar>& scores) const {
+        const auto apply = [&](const auto& input, auto out) {
+            switch (score) {
+                case ElementScore::least_confidence: least_confidence(input, out, options.checks); break;
+                case ElementScore::margin: margin(input, out, options.checks); break;
+                case ElementScore::entropy: entropy(input, out, options.checks); break;
+                default: ratio(input, out, options.checks); break;
+            }
+        };
+        for_each_element_block(v, v.data() + n * v.sample_stride(), [&](const auto& map, Index first, Index rows) {
+            if (options.logits) apply(logits(map), scores.segment(first, rows));
+            else apply(map, scores.segment(first, rows));
+        });
+    }
+    void report(Index n) const {
+        report_dense_element(fn, options.logits ? "logits" : "probabilities", v, v.data() + n * v.sample_stride(), n,
+                             -1, options.logits, options.checks.tolerance);
+    }
+};
+
+/// The per-sample element scorer of dense_stack_score.
+template <class Scalar>
+struct StackElementScorer {
+    const DenseStackView<Scalar>& stack;
+    StackScore score;
+    const DenseOptions& options;
+    const char* fn;
+    void operator()(Index n, Vector<Scalar>& scores) const {
+        const DenseView<Scalar>& v = stack.view();
+        const Index H = v.height(), W = v.width();
+        const bool uniform = H == 1 || v.row_stride() == W * v.column_stride();
+        for (Index y = 0; y < (uniform ? 1 : H); ++y) {
+            const Index rows = uniform ? H * W : W;
+            const PredictionStack<Scalar> s(v.data() + n * v.sample_stride() + y * v.row_stride(), stack.members(),
+                                            rows, v.classes(), stack.member_stride(), v.column_stride(),
+                                            v.class_stride());
+            Vector<Scalar> e;
+            switch (score) {
+                case StackScore::bald: e = bald(s, options.checks); break;
+                case StackScore::mean_std: e = mean_std(s, options.checks); break;
+                case StackScore::variation_ratio: e = variation_ratio(s, options.checks); break;
+                case StackScore::vote_entropy: e = vote_entropy(s, options.checks); break;
+                case StackScore::consensus_entropy: e = consensus_entropy(s, options.checks); break;
+                default: e = kl_disagreement(s, options.checks); break;
+            }
+            scores.segment(y * W, rows) = e;
+        }
+    }
+    void report(Index n) const {
+        const DenseView<Scalar>& v = stack.view();
+        for (Index t = 0; t < stack.members(); ++t)
+            report_dense_element(fn, "stack", v, v.data() + t * stack.member_stride() + n * v.sample_stride(), n, t,
+                                 false, options.checks.tolerance);
+    }
+};
+
+/// Checks a stack call's options; the stack scorers take probabilities only.
+template <class Scalar>
+void check_dense_stack_options(const char* fn, const DenseStackView<Scalar>& stack, const DenseOptions& o) {
+    check_dense_options(fn, stack.view(), o);
+    if (o.logits) fail(fn, "logits: the stack scorers take probabilities");
+}
+
+/// dense_score and dense_stack_score once their scorer is chosen.
+template <class Scalar, class Scorer>
+Vector<Scalar> reduce_per_sample(const DenseView<Scalar>& v, const DenseOptions& o, const Scorer& scorer) {
+    Vector<Scalar> result(v.samples());
+    for_each_scored_sample(
+        scorer.fn, v, scorer, [&](Index n) { scorer.report(n); },
+        [&](Index n, const Vector<Scalar>& scores) {
+            std::vector<Scalar> work;
+            result[n] = reduce_sample(scores.data(), n, v.height(), v.width(), o, work);
+        });
+    return result;
+}
+
+
 }  // namespace detail
 
 /// \addtogroup dense_scorers
@@ -375,31 +463,9 @@ template <class Scalar>
 Vector<Scalar> dense_score(const DenseView<Scalar>& probabilities, ElementScore score,
                            const DenseOptions& options = {}) {
     const std::string name = std::string("dense_") + detail::element_score_name(score);
-    const char* fn = name.c_str();
-    const char* argument = options.logits ? "logits" : "probabilities";
-    detail::check_dense_options(fn, probabilities, options);
-    const auto& v = probabilities;
-    const auto apply = [&](const auto& input, auto out) {
-        switch (score) {
-            case ElementScore::least_confidence: least_confidence(input, out, options.checks); break;
-            case ElementScore::margin: margin(input, out, options.checks); break;
-            case ElementScore::entropy: entropy(input, out, options.checks); break;
-            default: ratio(input, out, options.checks); break;
-        }
-    };
-    return detail::dense_engine(
-        fn, v, options,
-        [&](Index n, Vector<Scalar>& scores) {
-            detail::for_each_element_block(v, v.data() + n * v.sample_stride(),
-                                           [&](const auto& map, Index first, Index rows) {
-                                               if (options.logits) apply(logits(map), scores.segment(first, rows));
-                                               else apply(map, scores.segment(first, rows));
-                                           });
-        },
-        [&](Index n) {
-            detail::report_dense_element(fn, argument, v, v.data() + n * v.sample_stride(), n, -1, options.logits,
-                                         options.checks.tolerance);
-        });
+    detail::check_dense_options(name.c_str(), probabilities, options);
+    return detail::reduce_per_sample(probabilities, options,
+                                     detail::ElementScorer<Scalar>{probabilities, score, options, name.c_str()});
 }
 
 /// Scores every element of every sample with the stack scorer `score` over the T members (BALD,
@@ -414,37 +480,9 @@ template <class Scalar>
 Vector<Scalar> dense_stack_score(const DenseStackView<Scalar>& stack, StackScore score,
                                  const DenseOptions& options = {}) {
     const std::string name = std::string("dense_") + detail::stack_score_name(score);
-    const char* fn = name.c_str();
-    const DenseView<Scalar>& v = stack.view();
-    detail::check_dense_options(fn, v, options);
-    if (options.logits) detail::fail(fn, "logits: the stack scorers take probabilities");
-    const Index T = stack.members(), H = v.height(), W = v.width(), K = v.classes();
-    const bool uniform = H == 1 || v.row_stride() == W * v.column_stride();
-    return detail::dense_engine(
-        fn, v, options,
-        [&](Index n, Vector<Scalar>& scores) {
-            for (Index y = 0; y < (uniform ? 1 : H); ++y) {
-                const Index rows = uniform ? H * W : W;
-                const PredictionStack<Scalar> s(v.data() + n * v.sample_stride() + y * v.row_stride(), T, rows, K,
-                                                stack.member_stride(), v.column_stride(), v.class_stride());
-                Vector<Scalar> e;
-                switch (score) {
-                    case StackScore::bald: e = bald(s, options.checks); break;
-                    case StackScore::mean_std: e = mean_std(s, options.checks); break;
-                    case StackScore::variation_ratio: e = variation_ratio(s, options.checks); break;
-                    case StackScore::vote_entropy: e = vote_entropy(s, options.checks); break;
-                    case StackScore::consensus_entropy: e = consensus_entropy(s, options.checks); break;
-                    default: e = kl_disagreement(s, options.checks); break;
-                }
-                scores.segment(y * W, rows) = e;
-            }
-        },
-        [&](Index n) {
-            for (Index t = 0; t < T; ++t)
-                detail::report_dense_element(fn, "stack", v,
-                                             v.data() + t * stack.member_stride() + n * v.sample_stride(), n, t,
-                                             false, options.checks.tolerance);
-        });
+    detail::check_dense_stack_options(name.c_str(), stack, options);
+    return detail::reduce_per_sample(stack.view(), options,
+                                     detail::StackElementScorer<Scalar>{stack, score, options, name.c_str()});
 }
 
 /// @}
