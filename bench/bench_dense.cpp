@@ -10,14 +10,25 @@
 // call) and unchecked. NCHW and NHWC for dense_score; [T][N][K][H][W] and baal's [N][K][H][W][T]
 // for dense_stack_score.
 //
-// Flags: --n=256 --k=10 --side=128 (images of side x side), --stack_n=16 --stack_side=64 --t=20;
-// --smoke=1 for tiny sizes. Float throughout.
+// Regions (score/regions.hpp): region_scores over 14 x 14 patches of the same NCHW pixels
+// beside dense_entropy/mean (the image-level call on the same pixels), and select_regions of
+// b = 1,000 patches (at most 4 per image) against reference/sort_scores, a plain std::sort of
+// the region scores. Ragged outputs (score/ragged.hpp): ragged_score and sequence_score over
+// --tokens rows of K classes in sequences of --length rows, against reference/flat_entropy,
+// acquire::entropy on the same rows (the per-sample reduction is what they add).
+//
+// Flags: --n=256 --k=10 --side=128 (images of side x side), --stack_n=16 --stack_side=64 --t=20,
+// --tokens=1000000 --length=100; --smoke=1 for tiny sizes. Float throughout.
 #include "common.hpp"
 
 #include <acquire/score/bayesian.hpp>
 #include <acquire/score/dense.hpp>
+#include <acquire/score/ragged.hpp>
+#include <acquire/score/regions.hpp>
 #include <acquire/synthetic.hpp>
 
+#include <algorithm>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -70,6 +81,79 @@ void register_pixels(Index n, Index k, Index side) {
                     add(std::string("dense_") + sname + "/" + rname + (checked ? "/checked" : "/unchecked") + layout,
                         nchw, [o, score = score](const auto& v, const auto&) { return acquire::dense_score(v, score, o); });
                 }
+    }
+}
+
+void register_regions(Index n, Index k, Index side) {
+    const std::string suffix = "/n:" + std::to_string(n) + "/k:" + std::to_string(k) + "/side:" + std::to_string(side);
+    const auto pixels_of = [=] {
+        return acquire_bench::Fixture::get<std::vector<float>>(acquire_bench::key({n, k, side, 1}, "pixels"),
+                                                               [=] { return pixels(n, k, side, true); });
+    };
+    for (const bool checked : {true, false}) {
+        acquire::DenseOptions o;
+        o.checks.values = checked;
+        benchmark::RegisterBenchmark(("region_entropy/grid14" + std::string(checked ? "/checked" : "/unchecked") + suffix).c_str(),
+                                     [=](benchmark::State& state) {
+                                         const auto& b = pixels_of();
+                                         const auto v = acquire::DenseView<float>::nchw(b.data(), n, k, side, side);
+                                         for (auto _ : state)
+                                             benchmark::DoNotOptimize(acquire::region_scores(
+                                                 v, acquire::ElementScore::entropy, acquire::Regions::grid(14), o));
+                                     })
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime();
+    }
+    const auto scored = [=] {
+        const auto& b = pixels_of();
+        return acquire::region_scores(acquire::DenseView<float>::nchw(b.data(), n, k, side, side),
+                                      acquire::ElementScore::entropy, acquire::Regions::grid(14));
+    };
+    benchmark::RegisterBenchmark(("reference/sort_scores" + suffix).c_str(), [=](benchmark::State& state) {
+        const acquire::RegionScores r = scored();
+        for (auto _ : state) {
+            std::vector<double> s = r.score;
+            std::sort(s.begin(), s.end(), std::greater<double>());
+            benchmark::DoNotOptimize(s.data());
+        }
+    })->Unit(benchmark::kMillisecond)->UseRealTime();
+    // b = 1,000 picks (fewer on tiny pools: half of what 4 per image leaves), reported as a counter.
+    benchmark::RegisterBenchmark(("select_regions/per_image:4" + suffix).c_str(), [=](benchmark::State& state) {
+        const acquire::RegionScores r = scored();
+        const Index b = std::min<Index>(1000, std::min<Index>(r.size(), 4 * n) / 2);
+        for (auto _ : state) benchmark::DoNotOptimize(acquire::select_regions(r, b, 4));
+        state.counters["b"] = static_cast<double>(b);
+        state.counters["regions"] = static_cast<double>(r.size());
+    })->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
+void register_ragged(Index tokens, Index length, Index k) {
+    const std::string suffix = "/tokens:" + std::to_string(tokens) + "/length:" + std::to_string(length) + "/k:" + std::to_string(k);
+    std::vector<Index> offsets;
+    for (Index i = 0; i < tokens; i += length) offsets.push_back(i);
+    offsets.push_back(tokens);
+    const auto rows = [=] {
+        return acquire_bench::Fixture::get<acquire::RowMatrix<float>>(acquire_bench::key({tokens, k}, "tokens"), [=] {
+            return acquire::synthetic::probabilities<float, Eigen::RowMajor>(tokens, k);
+        });
+    };
+    auto add = [&](const std::string& name, auto kernel) {
+        benchmark::RegisterBenchmark((name + suffix).c_str(), [=](benchmark::State& state) {
+            const auto& P = rows();
+            for (auto _ : state) benchmark::DoNotOptimize(kernel(P));
+            state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * tokens * k * Index(sizeof(float)));
+        })->Unit(benchmark::kMillisecond)->UseRealTime();
+    };
+    add("reference/flat_entropy", [](const auto& P) { return acquire::entropy(P); });
+    for (const bool checked : {true, false}) {
+        acquire::CheckOptions c;
+        c.values = checked;
+        const std::string tag = checked ? "/checked" : "/unchecked";
+        add("ragged_entropy/max" + tag, [=](const auto& P) {
+            return acquire::ragged_score(P, offsets, acquire::ElementScore::entropy, acquire::RaggedReduction::max, c);
+        });
+        add("sequence_score/mnlp" + tag,
+            [=](const auto& P) { return acquire::sequence_score(P, offsets, acquire::SequenceScore::mnlp, c); });
     }
 }
 
@@ -128,9 +212,12 @@ int main(int argc, char** argv) {
     const Index n = args.value("n", 256, 4), k = args.value("k", 10, 3), side = args.value("side", 128, 8);
     const Index stack_n = args.value("stack_n", 16, 2), stack_side = args.value("stack_side", 64, 8);
     const Index t = args.value("t", 20, 3);
+    const Index tokens = args.value("tokens", 1000000, 1000), length = args.value("length", 100, 10);
     args.check_all_used();
     register_pixels(n, k, side);
+    register_regions(n, k, side);
     register_stack(t, stack_n, k, stack_side);
+    register_ragged(tokens, length, k);
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();

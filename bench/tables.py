@@ -40,6 +40,8 @@ SIZES = {
         ["--n=1000000", "--k=10,100", "--scalars=1", "--top_n=10000000", "--top_k=1000"],
     ],
     "bench_stack_scorers": [["--n=100000", "--t=20", "--k=10,100"]],
+    "bench_dense": [["--n=256", "--k=10", "--side=128", "--stack_n=16", "--stack_side=64", "--t=20",
+                     "--tokens=1000000", "--length=100"]],
     # --reference=1: the implementation before the rewrite (double pool only); --full and --differ
     # stay off (they add untabulated variants and counters).
     "bench_batch_bald": [["--n=1000", "--fn=10000,100000", "--t=20", "--k=10", "--b=10", "--configs=10000",
@@ -64,13 +66,15 @@ SMOKE_MIN_TIME = "0.01"
 
 # Size parameters in benchmark names (key:value tokens); bare tokens naming a scalar or layout.
 PARAM_KEYS = {"n", "k", "d", "b", "t", "m", "g", "h", "C", "M", "copies", "candidates", "rows", "beta",
-              "clusters", "pool", "labeled", "neighbors", "k_m"}
+              "clusters", "pool", "labeled", "neighbors", "k_m", "side", "tokens", "length", "per_image"}
 BARE_PARAMS = {"float": "scalar", "double": "scalar", "row": "storage", "col": "storage",
-               "tnk": "layout", "ntk": "layout", "nkt": "layout"}
+               "tnk": "layout", "ntk": "layout", "nkt": "layout", "nchw": "layout", "nhwc": "layout",
+               "tnkhw": "layout", "nkhwt": "layout"}
 # Google Benchmark's own suffixes (Iterations(1), UseRealTime(), ...), dropped from names.
 RUN_KEYS = {"iterations", "repeats", "threads", "min_time", "min_warmup_time"}
 RUN_TOKENS = {"real_time", "manual_time", "process_time"}
-LAYOUT_TEXT = {"tnk": "[T][N][K]", "ntk": "[N][T][K]", "nkt": "[N][K][T]"}
+LAYOUT_TEXT = {"tnk": "[T][N][K]", "ntk": "[N][T][K]", "nkt": "[N][K][T]", "nchw": "[N][K][H][W]",
+               "nhwc": "[N][H][W][K]", "tnkhw": "[T][N][K][H][W]", "nkhwt": "[N][K][H][W][T]"}
 
 
 class Row:
@@ -124,6 +128,27 @@ FAMILIES = [
                            "variation_ratio", "mean_std"]),
                   extra_refs=[("reference/read", "one streaming read of the stack (its sum)")],
                   ignore={"layout"})]),
+    Family("bench_dense", "Dense and structured outputs",
+           "Per-pixel scores reduced per image (N images of K x side x side float pixels, softmaxes of "
+           "3 x standard normal logits), regions of 14 x 14 patches, MC stacks of T passes, and ragged "
+           "token sequences (CSR offsets).",
+           [Table("reference/read", "one streaming read of the pixels (their sum)",
+                  [Row("dense_score entropy, mean", "dense_entropy/mean/checked", "dense_entropy/mean/unchecked"),
+                   Row("dense_score entropy, top_q", "dense_entropy/top_q/checked", "dense_entropy/top_q/unchecked"),
+                   Row("dense_score margin, mean", "dense_margin/mean/checked", "dense_margin/mean/unchecked"),
+                   Row("dense_score margin, top_q", "dense_margin/top_q/checked", "dense_margin/top_q/unchecked")]),
+            Table("dense_entropy/mean/checked", "dense_score entropy, mean, on the same images",
+                  [Row("region_scores entropy, 14 x 14 patches", "region_entropy/grid14/checked",
+                       "region_entropy/grid14/unchecked")], ignore={"layout"}),
+            Table("reference/sort_scores", "one std::sort of the region scores",
+                  [Row("select_regions", "select_regions", checks="fixed")], counters=["b", "regions"],
+                  ignore={"per_image"}),
+            Table("reference/flat_bald/checked", "acquire::bald on a flat [T][N H W][K] stack of the same numbers",
+                  [Row("dense_stack_score bald, mean", "dense_bald/mean/checked", "dense_bald/mean/unchecked")],
+                  ignore={"layout"}),
+            Table("reference/flat_entropy", "acquire::entropy on the same token rows",
+                  [Row("ragged_score entropy, max", "ragged_entropy/max/checked", "ragged_entropy/max/unchecked"),
+                   Row("sequence_score mnlp", "sequence_score/mnlp/checked", "sequence_score/mnlp/unchecked")])]),
     Family("bench_batch_bald", "BatchBALD",
            "Default options (lazy greedy, checks on), disagreement-2 synthetic stacks; exact joint up to C "
            "configurations, then M sampled. `reference/before` (the implementation before the GEMM + lazy "

@@ -6,6 +6,7 @@
 
 #include "acquire/score/dense.hpp"
 #include "acquire/score/ragged.hpp"
+#include "acquire/score/regions.hpp"
 
 #include <string>
 
@@ -118,6 +119,34 @@ StackScore stack_score_of(const std::string& s, const char* function) {
                                  "\"consensus_entropy\" or \"kl_disagreement\", got \"" + s + "\"");
 }
 
+/// The regions argument: an int (the grid's patch side) or an [N][H][W] int32 array or tensor
+/// of region ids, any strides.
+Regions regions_of(py::handle obj, py::array& keep, const char* function) {
+    if (py::isinstance<py::int_>(obj) && !py::isinstance<py::bool_>(obj)) return Regions::grid(obj.cast<Index>());
+    keep = as_array(obj, function, "regions");
+    const py::dtype dt = keep.dtype();
+    if (dt.kind() != 'i' || dt.itemsize() != 4 || !dt.attr("isnative").cast<bool>())
+        type_error(where(function, "regions") + " has dtype " + dtype_name(keep) +
+                   ": pass int32 region ids (or an int: the side of square patches)");
+    check_ndim(keep, 3, function, "regions");
+    const std::vector<Index> st = element_strides(keep, function, "regions");
+    Regions r;
+    r.labels = static_cast<const std::int32_t*>(keep.data());
+    r.samples = keep.shape(0);
+    r.height = keep.shape(1);
+    r.width = keep.shape(2);
+    r.sample_stride = st[0];
+    r.row_stride = st[1];
+    r.column_stride = st[2];
+    return r;
+}
+
+/// A column of RegionScores as an owning NumPy array.
+template <class T>
+py::array column(const std::vector<T>& v) {
+    return to_numpy(std::vector<T>(v));
+}
+
 /// Calls f(array, is_f32) for a float or double array or tensor.
 template <class F>
 py::object with_float_array(py::handle obj, const char* function, const char* argument, F&& f) {
@@ -128,6 +157,26 @@ py::object with_float_array(py::handle obj, const char* function, const char* ar
 }  // namespace
 
 void bind_dense(py::module_& m) {
+    py::class_<RegionScores>(m, "RegionScores", doc::RegionScores)
+        .def(py::init([](IndexArg image, IndexArg region, IndexArg pixels, py::object score) {
+                 RegionScores r;
+                 r.image = indices(image.h, "RegionScores", "image");
+                 r.region = indices(region.h, "RegionScores", "region");
+                 r.pixels = indices(pixels.h, "RegionScores", "pixels");
+                 const py::array_t<double> s = py::array_t<double, py::array::forcecast>::ensure(score);
+                 if (!s || s.ndim() != 1) type_error("acquire.RegionScores: score must be a 1-D array of numbers");
+                 r.score.assign(s.data(), s.data() + s.size());
+                 return r;
+             }),
+             py::arg("image"), py::arg("region"), py::arg("pixels"), py::arg("score"),
+             "Regions from columns (for example to rescore them) for select_regions.")
+        .def_property_readonly("image", [](const RegionScores& r) { return column(r.image); }, "The image of each region (int64).")
+        .def_property_readonly("region", [](const RegionScores& r) { return column(r.region); }, "Its id within the image, the patch number of a grid (int64).")
+        .def_property_readonly("pixels", [](const RegionScores& r) { return column(r.pixels); }, "Its counted pixels, the labelling cost (int64).")
+        .def_property_readonly("score", [](const RegionScores& r) { return column(r.score); }, "Its score, the reduction of its pixels' scores (float64, higher = query first).")
+        .def("__len__", &RegionScores::size)
+        .def("__repr__", [](const RegionScores& r) { return "RegionScores(" + std::to_string(r.size()) + " regions)"; });
+
     m.def(
         "dense_score",
         [](ArrayArg input, const std::string& score, const std::string& layout, const std::string& reduction, double q,
@@ -230,6 +279,73 @@ void bind_dense(py::module_& m) {
         },
         py::arg("stack"), py::arg("offsets"), py::arg("score"), py::arg("reduction"), py::arg("layout") = "tnk",
         py::arg("checks") = true, doc::ragged_stack_score);
+
+    m.def(
+        "region_scores",
+        [](ArrayArg input, py::object regions, const std::string& score, const std::string& layout,
+           const std::string& reduction, double q, py::object mask, ChecksArg checks) {
+            const char* fn = "region_scores";
+            const bool from_logits = py::isinstance<LogitsMarker>(input.h);
+            const py::object array =
+                from_logits ? input.h.cast<const LogitsMarker&>().matrix : py::reinterpret_borrow<py::object>(input.h);
+            const char* argument = from_logits ? "logits" : "probabilities";
+            DenseOptions o;
+            o.reduction = reduction_of(reduction, fn);
+            o.q = q;
+            o.logits = from_logits;
+            o.checks = checks_of(checks);
+            py::array keep_mask, keep_regions;
+            o.mask = mask_of(mask, keep_mask, fn);
+            const Regions r = regions_of(regions, keep_regions, fn);
+            const ElementScore s = element_score_of(score, fn);
+            return with_float_array(array, fn, argument, [&](const py::array& a, bool f32) {
+                const Axes x = axes_of(a, layout, "nchw", fn, argument);
+                auto run = [&](auto tag) {
+                    using S = decltype(tag);
+                    const DenseView<S> v(static_cast<const S*>(a.data()), x.size[0], x.size[1], x.size[2], x.size[3],
+                                         x.stride[0], x.stride[1], x.stride[2], x.stride[3]);
+                    return py::cast(released([&] { return acquire::region_scores(v, s, r, o); }));
+                };
+                return f32 ? run(float()) : run(double());
+            });
+        },
+        py::arg("probabilities"), py::arg("regions"), py::arg("score") = "entropy", py::arg("layout") = "nchw",
+        py::arg("reduction") = "mean", py::arg("q") = DenseOptions{}.q, py::arg("mask") = py::none(),
+        py::arg("checks") = true, doc::region_scores);
+    m.def(
+        "region_stack_scores",
+        [](ArrayArg input, py::object regions, const std::string& score, const std::string& layout,
+           const std::string& reduction, double q, py::object mask, ChecksArg checks) {
+            const char* fn = "region_stack_scores";
+            DenseOptions o;
+            o.reduction = reduction_of(reduction, fn);
+            o.q = q;
+            o.checks = checks_of(checks);
+            py::array keep_mask, keep_regions;
+            o.mask = mask_of(mask, keep_mask, fn);
+            const Regions r = regions_of(regions, keep_regions, fn);
+            const StackScore s = stack_score_of(score, fn);
+            return with_float_array(input.h, fn, "stack", [&](const py::array& a, bool f32) {
+                const Axes x = axes_of(a, layout, "tnchw", fn, "stack");
+                auto run = [&](auto tag) {
+                    using S = decltype(tag);
+                    const DenseStackView<S> v(static_cast<const S*>(a.data()), x.size[0], x.size[1], x.size[2],
+                                              x.size[3], x.size[4], x.stride[0], x.stride[1], x.stride[2], x.stride[3],
+                                              x.stride[4]);
+                    return py::cast(released([&] { return acquire::region_stack_scores(v, s, r, o); }));
+                };
+                return f32 ? run(float()) : run(double());
+            });
+        },
+        py::arg("stack"), py::arg("regions"), py::arg("score") = "bald", py::arg("layout") = "tnchw",
+        py::arg("reduction") = "mean", py::arg("q") = DenseOptions{}.q, py::arg("mask") = py::none(),
+        py::arg("checks") = true, doc::region_stack_scores);
+    m.def(
+        "select_regions",
+        [](const RegionScores& scored, Index b, Index per_image) {
+            return released([&] { return acquire::select_regions(scored, b, per_image); });
+        },
+        py::arg("scored"), py::arg("b"), py::arg("per_image") = 0, doc::select_regions);
 }
 
 }  // namespace acquire::python

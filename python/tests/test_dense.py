@@ -159,3 +159,43 @@ def test_dense_errors(rng):
     S = np.stack([Q, P])
     with pytest.raises(ValueError, match=r"dense_bald: stack member 1 image 2 pixel \(3, 4\)"):
         acq.dense_stack_score(S, "bald")
+
+
+def test_region_scores_and_selection(rng):
+    N, K, H, W = 3, 4, 8, 10
+    P = nchw_probs(rng, N, K, H, W, np.float64)
+    pixels = ref_entropy(P.transpose(0, 2, 3, 1).reshape(-1, K)).reshape(N, H, W)
+    mask = rng.random((N, H, W)) > 0.2
+    r = acq.region_scores(P, 4, "entropy", reduction="mean", mask=mask)
+    # By hand: patch (i, j) of side 4 is region i * ceil(W / 4) + j; masked pixels count nowhere.
+    want = []
+    for n in range(N):
+        for i in range(2):
+            for j in range(3):
+                block, keep = pixels[n, 4 * i:4 * i + 4, 4 * j:4 * j + 4], mask[n, 4 * i:4 * i + 4, 4 * j:4 * j + 4]
+                if keep.any():
+                    want.append((n, i * 3 + j, int(keep.sum()), block[keep].mean()))
+    assert len(r) == len(want)
+    assert list(r.image) == [w[0] for w in want] and list(r.region) == [w[1] for w in want]
+    assert list(r.pixels) == [w[2] for w in want]
+    assert_close(r.score, np.array([w[3] for w in want]), np.float64)
+    # The same patches as an int32 label map; a stack's regions.
+    ids = np.zeros((N, H, W), np.int32)
+    for y in range(H):
+        for x in range(W):
+            ids[:, y, x] = (y // 4) * 3 + x // 4
+    assert_close(acq.region_scores(P, ids, "entropy", mask=mask).score, r.score, np.float64)
+    S = np.stack([P, nchw_probs(rng, N, K, H, W, np.float64)])
+    assert len(acq.region_stack_scores(S, 4, "bald")) == N * 6
+    # Selection: the best b, at most per_image per image; rescored columns.
+    top = acq.select_regions(r, 5, per_image=2)
+    assert len(top) == 5 and max(np.bincount(top.image)) <= 2
+    assert np.all(np.diff(top.score) <= 0)
+    cost = acq.RegionScores(r.image, r.region, r.pixels, r.score / r.pixels)
+    assert len(acq.select_regions(cost, 3)) == 3
+    with pytest.raises(ValueError, match="only"):
+        acq.select_regions(r, len(r) + 1)
+    with pytest.raises(TypeError, match="int32"):
+        acq.region_scores(P, ids.astype(np.int64))
+    with pytest.raises(ValueError, match="patch side >= 1"):
+        acq.region_scores(P, 0)

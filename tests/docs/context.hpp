@@ -6,6 +6,7 @@
 #include <acquire/acquire.hpp>
 #include <acquire/synthetic.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <vector>
 
@@ -23,5 +24,12 @@ inline const RowMatrix<float> H = RowMatrix<float>::Random(n, d);
 inline const RowMatrix<float> X = H;
 inline const std::vector<Index> labeled = {0, 1, 2}, already_labeled = labeled, candidates = {};
 inline void send_to_annotator(Index) {}
+// Segmentation outputs: images x k x height x width probabilities, MC passes of them, a mask;
+// detection boxes (rows of P) in CSR form.
+inline const Index images = 8, height = 32, width = 32;
+inline const std::vector<float> seg_probs(images * k * height * width, 1.0f / k);
+inline const std::vector<float> seg_passes(T * images * k * height * width, 1.0f / k);
+inline const std::vector<std::uint8_t> valid(images * height * width, 1);
+inline const std::vector<Index> box_offsets = {0, 400, 400, 1000};
 
 }  // namespace snippets
