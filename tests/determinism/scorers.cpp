@@ -62,6 +62,22 @@ void record_scorers(const Pool& pool, const Record& record) {
         }
         d << ld.scores() << fe.scores();
     });
+    // Dense outputs: the same stack as 24 images of 10 x 25 pixels, [T][N][K][H][W] through the
+    // general strides (member t, image i, class c, pixel e at buf[((t * ns) + i * 250 + e) * k + c]).
+    const acquire::DenseStackView<float> images(buf.data(), T, 24, k, 10, 25, ns * k, 250 * k, 1, 25 * k, k);
+    record("dense", [&](Digest& d) {
+        acquire::DenseOptions o;
+        o.reduction = acquire::Reduction::top_q;
+        d << acquire::dense_score(images.view(), acquire::ElementScore::entropy, o)
+          << acquire::dense_stack_score(images, acquire::StackScore::bald);
+        const auto r = acquire::select_regions(
+            acquire::region_scores(images.view(), acquire::ElementScore::margin, acquire::Regions::grid(5)), 20, 2);
+        d << r.image << r.region << r.score;
+        std::vector<Index> offsets;
+        for (Index i = 0; i <= ns; i += 60) offsets.push_back(i);
+        d << acquire::ragged_score(S.member(0), offsets, acquire::ElementScore::entropy, acquire::RaggedReduction::mean)
+          << acquire::sequence_score(S.member(1), offsets, acquire::SequenceScore::mnlp);
+    });
     record("synthetic", [&](Digest& d) { d << syn::probabilities<double>(3000, 7) << syn::embeddings<double>(3000, 5); });
 }
 
