@@ -54,13 +54,19 @@ inline std::string quoted(const std::string& s) {
     return out + "'";
 }
 
+/// What the curves' axes measure: the labelling cost and the score.
+struct Axes {
+    std::string cost = "labeled images", score = "test accuracy";
+};
+
 /// Writes DIR/reach.dat and DIR/plot.gp and runs gnuplot. `acc[name][labels]` holds the
-/// accuracies of the seeds; `final_labels` and `random_final` are random's final budget and
-/// mean accuracy there (no bar panel when random has no data).
+/// accuracies (or another score, named by `axes`) of the seeds; `final_labels` and
+/// `random_final` are random's final budget and mean score there (no bar panel when random has
+/// no data).
 template <class Labels>
 void learning_curves(const std::string& dir, const std::string& title, const std::vector<std::string>& names,
                      const std::map<std::string, std::map<Labels, std::vector<double>>>& acc, Labels final_labels,
-                     double random_final) {
+                     double random_final, const Axes& axes = {}) {
     auto mean = [](const std::vector<double>& v) {  // as the tables compute it, so "reached" agrees with them
         double m = 0;
         for (double x : v) m += x / double(v.size());
@@ -116,7 +122,8 @@ void learning_curves(const std::string& dir, const std::string& title, const std
     gp << "set multiplot title " << quoted(title) << " font ',13'\n"
        << "set origin 0,0\nset size " << (bars ? "0.64" : "1") << ",0.95\nset grid\nset autoscale xfix\n"
        << "set key outside right top vertical Left reverse spacing 1.3\n"
-       << "set xlabel 'labeled images'\nset ylabel 'test accuracy'\nset title 'mean test accuracy; band: mean ± sd over the seeds'\n";
+       << "set xlabel '" << axes.cost << "'\nset ylabel '" << axes.score << "'\nset title 'mean " << axes.score
+       << "; band: mean ± sd over the seeds'\n";
     // Bands first, then the lines; random's line last (on top), its key entry first.
     std::vector<std::string> clauses;
     for (std::size_t i = 0; i < names.size(); ++i)
@@ -137,11 +144,12 @@ void learning_curves(const std::string& dir, const std::string& title, const std
     for (std::size_t c = 0; c < clauses.size(); ++c) gp << (c ? ", \\\n     " : "") << clauses[c];
     gp << "\n";
     if (bars) {
-        gp << std::fixed << std::setprecision(3) << "# labels to reach random's final mean accuracy, best first\n"
+        gp << std::fixed << std::setprecision(3) << "# labels to reach random's final mean score, best first\n"
            << "reach = " << quoted(dir + "/reach.dat") << "\nfinal = " << final_labels << "\nunset key\n"
            << "set origin 0.62,0\nset size 0.38,0.95\nset lmargin 16\nset rmargin 2\n"
-           << "set title \"labels to reach random's final accuracy\\n(" << random_final << " at " << final_labels
-           << " labels), best first\"\nset xlabel \"labeled images\\nhatched: not reached (final accuracy)\"\n"
+           << "set title \"" << axes.cost << " to reach random's final " << axes.score << "\\n(" << random_final
+           << " at " << final_labels << "), best first\"\nset xlabel \"" << axes.cost
+           << "\\nhatched: not reached (final " << axes.score << ")\"\n"
            << "unset ylabel\nset xrange [0:final*1.7]\nset yrange [" << double(reach.size()) - 0.4 << ":-0.6]\n"
            << "set ytics scale 0\nset grid noytics\n"
            << "set arrow 1 from final, graph 0 to final, graph 1 nohead dt 2 lc rgb 'black'  # random's final budget\n"

@@ -6,7 +6,7 @@
 #      the compile time of -O2 -g on 2 cores, and no optimisation folds a fault away) running the
 #      same tests;
 #   3. every benchmark once on tiny pools (bench/tables.py --smoke: a smoke run, no thresholds);
-#   4. the examples (the libtorch CNN example --quick where libtorch is found) and the Doxygen API
+#   4. the examples (the libtorch CNN and segmentation examples --quick where libtorch is found) and the Doxygen API
 #      reference (warnings are errors);
 #   5. determinism: the release build's per-function output digests against a build without
 #      OpenMP (test_determinism also compares 1 and 3 threads inside each build);
@@ -78,6 +78,10 @@ fi
 if [ -x "$root/release/examples/libtorch/libtorch_al" ]; then
   stage "example libtorch_al --quick" "$root/release/examples/libtorch/libtorch_al" --quick \
     --out "$root/libtorch_quick"
+fi
+if [ -x "$root/release/examples/segmentation/segmentation_al" ]; then
+  stage "example segmentation_al --quick" "$root/release/examples/segmentation/segmentation_al" --quick \
+    --out "$root/segmentation_quick"
 fi
 
 # The API reference: Doxygen warnings (an undocumented public name) fail the stage.
