@@ -49,23 +49,25 @@ Axes axes_of(const py::array& a, const std::string& layout, const std::string& o
 
 /// The mask argument: None, or an [N][H][W] array or tensor of bool, uint8 or int8 (nonzero =
 /// counted), any strides.
+/// An [N][H][W] array's size and strides (in elements), checked to be 3-D.
+struct Planes {
+    Index samples, height, width, sample_stride, row_stride, column_stride;
+};
+Planes planes_of(const py::array& a, const char* function, const char* argument) {
+    check_ndim(a, 3, function, argument);
+    const std::vector<Index> st = element_strides(a, function, argument);
+    return {a.shape(0), a.shape(1), a.shape(2), st[0], st[1], st[2]};
+}
+
 ElementMask mask_of(py::handle obj, py::array& keep, const char* function) {
     if (obj.is_none()) return {};
     keep = as_array(obj, function, "mask");
     const py::dtype dt = keep.dtype();
     if (dt.itemsize() != 1 || (dt.kind() != 'b' && dt.kind() != 'u' && dt.kind() != 'i'))
         type_error(where(function, "mask") + " has dtype " + dtype_name(keep) + ": pass bool or uint8");
-    check_ndim(keep, 3, function, "mask");
-    const std::vector<Index> st = element_strides(keep, function, "mask");
-    ElementMask m;
-    m.data = static_cast<const std::uint8_t*>(keep.data());
-    m.samples = keep.shape(0);
-    m.height = keep.shape(1);
-    m.width = keep.shape(2);
-    m.sample_stride = st[0];
-    m.row_stride = st[1];
-    m.column_stride = st[2];
-    return m;
+    const Planes p = planes_of(keep, function, "mask");
+    return {static_cast<const std::uint8_t*>(keep.data()), p.samples, p.height, p.width,
+            p.sample_stride, p.row_stride, p.column_stride};
 }
 
 Reduction reduction_of(const std::string& r, const char* function) {
@@ -128,17 +130,9 @@ Regions regions_of(py::handle obj, py::array& keep, const char* function) {
     if (dt.kind() != 'i' || dt.itemsize() != 4 || !dt.attr("isnative").cast<bool>())
         type_error(where(function, "regions") + " has dtype " + dtype_name(keep) +
                    ": pass int32 region ids (or an int: the side of square patches)");
-    check_ndim(keep, 3, function, "regions");
-    const std::vector<Index> st = element_strides(keep, function, "regions");
-    Regions r;
-    r.labels = static_cast<const std::int32_t*>(keep.data());
-    r.samples = keep.shape(0);
-    r.height = keep.shape(1);
-    r.width = keep.shape(2);
-    r.sample_stride = st[0];
-    r.row_stride = st[1];
-    r.column_stride = st[2];
-    return r;
+    const Planes p = planes_of(keep, function, "regions");
+    return {static_cast<const std::int32_t*>(keep.data()), p.samples, p.height, p.width,
+            p.sample_stride, p.row_stride, p.column_stride, 0};
 }
 
 /// A column of RegionScores as an owning NumPy array.
@@ -147,11 +141,48 @@ py::array column(const std::vector<T>& v) {
     return to_numpy(std::vector<T>(v));
 }
 
-/// Calls f(array, is_f32) for a float or double array or tensor.
+/// The options every dense binding takes (`keep` holds the mask's array while it is read).
+DenseOptions dense_options(const std::string& reduction, double q, py::handle mask, ChecksArg checks,
+                           py::array& keep, const char* function) {
+    DenseOptions o;
+    o.reduction = reduction_of(reduction, function);
+    o.q = q;
+    o.checks = checks_of(checks);
+    o.mask = mask_of(mask, keep, function);
+    return o;
+}
+
+/// Calls f(view) with a DenseView over a 4-D float or double array or tensor, or over the one
+/// inside acquire_al.logits(...) (then sets o.logits); `layout` names its dimensions.
 template <class F>
-py::object with_float_array(py::handle obj, const char* function, const char* argument, F&& f) {
-    const py::array a = as_array(obj, function, argument);
-    return f(a, float_dtype(a, function, argument) == Dtype::f32);
+py::object with_dense_view(py::handle input, const std::string& layout, DenseOptions& o, const char* function,
+                           F&& f) {
+    o.logits = py::isinstance<LogitsMarker>(input);
+    const char* argument = o.logits ? "logits" : "probabilities";
+    const py::handle array = o.logits ? py::handle(input.cast<const LogitsMarker&>().matrix) : input;
+    const py::array a = as_array(array, function, argument);
+    const bool f32 = float_dtype(a, function, argument) == Dtype::f32;
+    const Axes x = axes_of(a, layout, "nchw", function, argument);
+    auto run = [&](auto tag) {
+        using S = decltype(tag);
+        return f(DenseView<S>(static_cast<const S*>(a.data()), x.size[0], x.size[1], x.size[2], x.size[3], x.stride[0],
+                              x.stride[1], x.stride[2], x.stride[3]));
+    };
+    return f32 ? run(float()) : run(double());
+}
+
+/// Calls f(stack) with a DenseStackView over a 5-D float or double array or tensor.
+template <class F>
+py::object with_dense_stack(py::handle input, const std::string& layout, const char* function, F&& f) {
+    const py::array a = as_array(input, function, "stack");
+    const bool f32 = float_dtype(a, function, "stack") == Dtype::f32;
+    const Axes x = axes_of(a, layout, "tnchw", function, "stack");
+    auto run = [&](auto tag) {
+        using S = decltype(tag);
+        return f(DenseStackView<S>(static_cast<const S*>(a.data()), x.size[0], x.size[1], x.size[2], x.size[3],
+                                   x.size[4], x.stride[0], x.stride[1], x.stride[2], x.stride[3], x.stride[4]));
+    };
+    return f32 ? run(float()) : run(double());
 }
 
 }  // namespace
@@ -182,27 +213,11 @@ void bind_dense(py::module_& m) {
         [](ArrayArg input, const std::string& score, const std::string& layout, const std::string& reduction, double q,
            py::object mask, ChecksArg checks) {
             const char* fn = "dense_score";
-            const bool from_logits = py::isinstance<LogitsMarker>(input.h);
-            const py::object array =
-                from_logits ? input.h.cast<const LogitsMarker&>().matrix : py::reinterpret_borrow<py::object>(input.h);
-            const char* argument = from_logits ? "logits" : "probabilities";
-            DenseOptions o;
-            o.reduction = reduction_of(reduction, fn);
-            o.q = q;
-            o.logits = from_logits;
-            o.checks = checks_of(checks);
             py::array keep_mask;
-            o.mask = mask_of(mask, keep_mask, fn);
+            DenseOptions o = dense_options(reduction, q, mask, checks, keep_mask, fn);
             const ElementScore s = element_score_of(score, fn);
-            return with_float_array(array, fn, argument, [&](const py::array& a, bool f32) {
-                const Axes x = axes_of(a, layout, "nchw", fn, argument);
-                auto run = [&](auto tag) {
-                    using S = decltype(tag);
-                    const DenseView<S> v(static_cast<const S*>(a.data()), x.size[0], x.size[1], x.size[2], x.size[3],
-                                         x.stride[0], x.stride[1], x.stride[2], x.stride[3]);
-                    return py::object(to_numpy(released([&] { return acquire::dense_score(v, s, o); })));
-                };
-                return f32 ? run(float()) : run(double());
+            return with_dense_view(input.h, layout, o, fn, [&](const auto& v) {
+                return py::object(to_numpy(released([&] { return acquire::dense_score(v, s, o); })));
             });
         },
         py::arg("probabilities"), py::arg("score") = "entropy", py::arg("layout") = "nchw",
@@ -213,23 +228,11 @@ void bind_dense(py::module_& m) {
         [](ArrayArg input, const std::string& score, const std::string& layout, const std::string& reduction, double q,
            py::object mask, ChecksArg checks) {
             const char* fn = "dense_stack_score";
-            DenseOptions o;
-            o.reduction = reduction_of(reduction, fn);
-            o.q = q;
-            o.checks = checks_of(checks);
             py::array keep_mask;
-            o.mask = mask_of(mask, keep_mask, fn);
+            const DenseOptions o = dense_options(reduction, q, mask, checks, keep_mask, fn);
             const StackScore s = stack_score_of(score, fn);
-            return with_float_array(input.h, fn, "stack", [&](const py::array& a, bool f32) {
-                const Axes x = axes_of(a, layout, "tnchw", fn, "stack");
-                auto run = [&](auto tag) {
-                    using S = decltype(tag);
-                    const DenseStackView<S> v(static_cast<const S*>(a.data()), x.size[0], x.size[1], x.size[2],
-                                              x.size[3], x.size[4], x.stride[0], x.stride[1], x.stride[2], x.stride[3],
-                                              x.stride[4]);
-                    return py::object(to_numpy(released([&] { return acquire::dense_stack_score(v, s, o); })));
-                };
-                return f32 ? run(float()) : run(double());
+            return with_dense_stack(input.h, layout, fn, [&](const auto& v) {
+                return py::object(to_numpy(released([&] { return acquire::dense_stack_score(v, s, o); })));
             });
         },
         py::arg("stack"), py::arg("score") = "bald", py::arg("layout") = "tnchw", py::arg("reduction") = "mean",
@@ -285,28 +288,12 @@ void bind_dense(py::module_& m) {
         [](ArrayArg input, py::object regions, const std::string& score, const std::string& layout,
            const std::string& reduction, double q, py::object mask, ChecksArg checks) {
             const char* fn = "region_scores";
-            const bool from_logits = py::isinstance<LogitsMarker>(input.h);
-            const py::object array =
-                from_logits ? input.h.cast<const LogitsMarker&>().matrix : py::reinterpret_borrow<py::object>(input.h);
-            const char* argument = from_logits ? "logits" : "probabilities";
-            DenseOptions o;
-            o.reduction = reduction_of(reduction, fn);
-            o.q = q;
-            o.logits = from_logits;
-            o.checks = checks_of(checks);
             py::array keep_mask, keep_regions;
-            o.mask = mask_of(mask, keep_mask, fn);
+            DenseOptions o = dense_options(reduction, q, mask, checks, keep_mask, fn);
             const Regions r = regions_of(regions, keep_regions, fn);
             const ElementScore s = element_score_of(score, fn);
-            return with_float_array(array, fn, argument, [&](const py::array& a, bool f32) {
-                const Axes x = axes_of(a, layout, "nchw", fn, argument);
-                auto run = [&](auto tag) {
-                    using S = decltype(tag);
-                    const DenseView<S> v(static_cast<const S*>(a.data()), x.size[0], x.size[1], x.size[2], x.size[3],
-                                         x.stride[0], x.stride[1], x.stride[2], x.stride[3]);
-                    return py::cast(released([&] { return acquire::region_scores(v, s, r, o); }));
-                };
-                return f32 ? run(float()) : run(double());
+            return with_dense_view(input.h, layout, o, fn, [&](const auto& v) {
+                return py::cast(released([&] { return acquire::region_scores(v, s, r, o); }));
             });
         },
         py::arg("probabilities"), py::arg("regions"), py::arg("score") = "entropy", py::arg("layout") = "nchw",
@@ -317,24 +304,12 @@ void bind_dense(py::module_& m) {
         [](ArrayArg input, py::object regions, const std::string& score, const std::string& layout,
            const std::string& reduction, double q, py::object mask, ChecksArg checks) {
             const char* fn = "region_stack_scores";
-            DenseOptions o;
-            o.reduction = reduction_of(reduction, fn);
-            o.q = q;
-            o.checks = checks_of(checks);
             py::array keep_mask, keep_regions;
-            o.mask = mask_of(mask, keep_mask, fn);
+            const DenseOptions o = dense_options(reduction, q, mask, checks, keep_mask, fn);
             const Regions r = regions_of(regions, keep_regions, fn);
             const StackScore s = stack_score_of(score, fn);
-            return with_float_array(input.h, fn, "stack", [&](const py::array& a, bool f32) {
-                const Axes x = axes_of(a, layout, "tnchw", fn, "stack");
-                auto run = [&](auto tag) {
-                    using S = decltype(tag);
-                    const DenseStackView<S> v(static_cast<const S*>(a.data()), x.size[0], x.size[1], x.size[2],
-                                              x.size[3], x.size[4], x.stride[0], x.stride[1], x.stride[2], x.stride[3],
-                                              x.stride[4]);
-                    return py::cast(released([&] { return acquire::region_stack_scores(v, s, r, o); }));
-                };
-                return f32 ? run(float()) : run(double());
+            return with_dense_stack(input.h, layout, fn, [&](const auto& v) {
+                return py::cast(released([&] { return acquire::region_stack_scores(v, s, r, o); }));
             });
         },
         py::arg("stack"), py::arg("regions"), py::arg("score") = "bald", py::arg("layout") = "tnchw",
