@@ -17,6 +17,7 @@
 // Writes DIR/results.csv, DIR/summary.dat, DIR/results.md, DIR/reach.dat, DIR/plot.gp
 // (examples/plot.hpp) and (with gnuplot) DIR/learning_curves.png; DIR/results.partial.csv
 // grows by one run at a time.
+#include "../epochs.hpp"
 #include "../plot.hpp"
 #include "fashion_mnist/idx.hpp"
 
@@ -137,21 +138,11 @@ Cnn train(const Data& pool, const std::vector<Index>& labeled, const Config& cfg
     const auto x = pool.x.index_select(0, idx), y = pool.y.index_select(0, idx);
     const Index n = Index(labeled.size()), batch = std::min<Index>(cfg.batch, n);
     const Index steps = std::max<Index>(cfg.min_steps, cfg.epochs * ((n + batch - 1) / batch));
-    acquire::Rng rng(seed);
-    std::vector<Index> order(static_cast<std::size_t>(n));
-    for (Index i = 0; i < n; ++i) order[std::size_t(i)] = i;
-    Index at = n;
+    examples::Epochs epochs(n, seed);
     std::vector<Index> pick(static_cast<std::size_t>(batch));
     net->train();
     for (Index s = 0; s < steps; ++s) {
-        for (Index r = 0; r < batch; ++r) {
-            if (at == n) {  // a new epoch: reshuffle (Fisher-Yates on acquire's Rng)
-                for (Index i = n - 1; i > 0; --i)
-                    std::swap(order[std::size_t(i)], order[std::size_t(rng.below(std::uint64_t(i + 1)))]);
-                at = 0;
-            }
-            pick[std::size_t(r)] = order[std::size_t(at++)];
-        }
+        epochs.next(pick);
         const auto b = acquire::to_tensor(pick);
         const auto f = net->features(x.index_select(0, b));
         const auto loss = torch::cross_entropy_loss(net->logits(net->hidden(f, &gen), &gen), y.index_select(0, b));

@@ -38,6 +38,7 @@
 // Runs (strategy, seed) in --jobs worker threads, one torch thread each. Writes DIR/results.csv,
 // DIR/summary.dat, DIR/results.md, DIR/reach.dat, DIR/plot.gp (examples/plot.hpp) and (with
 // gnuplot) DIR/learning_curves.png.
+#include "../epochs.hpp"
 #include "../plot.hpp"
 #include "fashion_mnist/idx.hpp"
 
@@ -217,23 +218,13 @@ Fcn train(const Scenes& pool, const Labelled& labelled, const Config& cfg, std::
     const auto idx = acquire::to_tensor(labelled.images);
     const auto x = pool.x.index_select(0, idx), y = labelled.target.index_select(0, idx);
     const Index n = Index(labelled.images.size()), batch = std::min<Index>(cfg.batch, n);
-    acquire::Rng rng(seed);
-    std::vector<Index> order(static_cast<std::size_t>(n));
-    std::iota(order.begin(), order.end(), Index(0));
-    Index at = n;
+    examples::Epochs epochs(n, seed);
     std::vector<Index> pick(static_cast<std::size_t>(batch));
     namespace F = torch::nn::functional;
     const auto loss_options = F::CrossEntropyFuncOptions().ignore_index(unlabelled);
     const double pi = std::acos(-1.0);
     for (int s = 0; s < cfg.steps; ++s) {
-        for (Index r = 0; r < batch; ++r) {
-            if (at == n) {  // a new epoch: reshuffle (Fisher-Yates on acquire's Rng)
-                for (Index i = n - 1; i > 0; --i)
-                    std::swap(order[std::size_t(i)], order[std::size_t(rng.below(std::uint64_t(i + 1)))]);
-                at = 0;
-            }
-            pick[std::size_t(r)] = order[std::size_t(at++)];
-        }
+        epochs.next(pick);
         const auto b = acquire::to_tensor(pick);
         // Mean over the batch's labelled pixels; every image in it has some.
         const auto loss = F::cross_entropy(net->logits(net->trunk(x.index_select(0, b)), &gen), y.index_select(0, b),
