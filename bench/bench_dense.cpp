@@ -7,7 +7,7 @@
 //                         dense_stack_score's BALD (target: within 1.3x).
 // Per-pixel distributions are softmaxes of 3 x standard normal logits (synthetic::probabilities),
 // so the pixels hold nothing an image-level prior could exploit. Scorers run checked (the default
-// call) and unchecked. NCHW and NHWC for dense_score; [T][N][K][H][W] and baal's [N][K][H][W][T]
+// call) and unchecked, and the checked entropy with class weights. NCHW and NHWC for dense_score; [T][N][K][H][W] and baal's [N][K][H][W][T]
 // for dense_stack_score.
 //
 // Regions (score/regions.hpp): region_scores over 14 x 14 patches of the same NCHW pixels
@@ -15,7 +15,9 @@
 // b = 1,000 patches (at most 4 per image) against reference/sort_scores, a plain std::sort of
 // the region scores. Ragged outputs (score/ragged.hpp): ragged_score and sequence_score over
 // --tokens rows of K classes in sequences of --length rows, against reference/flat_entropy,
-// acquire::entropy on the same rows (the per-sample reduction is what they add).
+// acquire::entropy on the same rows (the per-sample reduction is what they add). On the stack:
+// region_stack_scores over 16 x 16 patches and ragged_stack_score (each image's pixels as one
+// ragged sample) beside reference/flat_bald.
 //
 // Flags: --n=256 --k=10 --side=128 (images of side x side), --stack_n=16 --stack_side=64 --t=20,
 // --tokens=1000000 --length=100; --smoke=1 for tiny sizes. Float throughout.
@@ -81,6 +83,13 @@ void register_pixels(Index n, Index k, Index side) {
                     add(std::string("dense_") + sname + "/" + rname + (checked ? "/checked" : "/unchecked") + layout,
                         nchw, [o, score = score](const auto& v, const auto&) { return acquire::dense_score(v, score, o); });
                 }
+        // Class-balanced: the same call weighing each pixel by its predicted class (one more
+        // argmax pass over the image's planes).
+        acquire::DenseOptions weighted;
+        for (Index c = 0; c < k; ++c) weighted.class_weights.push_back(1.0 / double(c + 1));
+        add("dense_entropy/mean/class_weights/checked" + layout, nchw, [weighted](const auto& v, const auto&) {
+            return acquire::dense_score(v, acquire::ElementScore::entropy, weighted);
+        });
     }
 }
 
@@ -201,6 +210,17 @@ void register_stack(Index t, Index n, Index k, Index side) {
         add("dense_bald/mean" + c + "/nkhwt", nkhwt, [=](const std::vector<float>& b) {
             return acquire::dense_stack_score(acquire::DenseStackView<float>::nkhwt(b.data(), n, k, side, side, t),
                                               acquire::StackScore::bald, o);
+        });
+        add("region_bald/grid16" + c, tnkhw, [=](const std::vector<float>& b) {
+            return acquire::region_stack_scores(acquire::DenseStackView<float>::tnkhw(b.data(), t, n, k, side, side),
+                                                acquire::StackScore::bald, acquire::Regions::grid(16), o);
+        });
+        // The flat stack's rows as N ragged samples of E rows each (an image's pixels as tokens).
+        std::vector<Index> offsets;
+        for (Index i = 0; i <= n; ++i) offsets.push_back(i * e);
+        add("ragged_bald/mean" + c, flat, [=](const std::vector<float>& b) {
+            return acquire::ragged_stack_score(acquire::PredictionStack<float>::tnk(b.data(), t, n * e, k), offsets,
+                                               acquire::StackScore::bald, acquire::RaggedReduction::mean, o.checks);
         });
     }
 }

@@ -236,6 +236,101 @@ TEMPLATE_TEST_CASE("dense stack scores equal the stack scorers pixel by pixel", 
     }
 }
 
+TEMPLATE_TEST_CASE("class weights scale each pixel's score by its predicted class's weight", "[dense]", float,
+                   double) {
+    using T = TestType;
+    const Pool<T> pool(3, 4, 5, 6, 21);
+    const std::vector<double> w = {0.5, 2.0, 0.0, 1.25};
+    const Index E = 30;
+    const auto predicted = [](const auto& row) {  // the argmax, the lowest class on ties
+        Index c = 0;
+        for (Index k = 1; k < row.size(); ++k)
+            if (double(row[k]) > double(row[c])) c = k;
+        return c;
+    };
+    for (const ElementScore s : element_scores) {
+        const acquire::Vector<T> per_pixel = flat<T>(s, pool.rows);
+        for (const Reduction r : reductions) {
+            INFO("score " << int(s) << ", reduction " << int(r));
+            DenseOptions o;
+            o.reduction = r;
+            o.q = 0.25;
+            o.class_weights = w;
+            const acquire::Vector<T> a = acquire::dense_score(pool.view_nchw(), s, o);
+            const acquire::Vector<T> b = acquire::dense_score(pool.view_nhwc(), s, o);
+            for (Index n = 0; n < 3; ++n) {
+                std::vector<double> v;
+                for (Index e = 0; e < E; ++e) {
+                    const Index i = n * E + e;
+                    v.push_back(double(T(double(per_pixel[i]) * w[std::size_t(predicted(pool.rows.row(i)))])));
+                }
+                const double want = reduce(v, r, 0.25);
+                const double eps = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+                CHECK(double(a[n]) == Approx(want).epsilon(eps).margin(eps));
+                CHECK(double(b[n]) == Approx(want).epsilon(eps).margin(eps));
+            }
+        }
+        // Weights of 1 change nothing, bit for bit; logits weigh by the logits' argmax.
+        DenseOptions ones;
+        ones.class_weights.assign(4, 1.0);
+        CHECK((acquire::dense_score(pool.view_nchw(), s, ones).array() ==
+               acquire::dense_score(pool.view_nchw(), s).array())
+                  .all());
+    }
+    // Logits: log p has p's argmax, so log-probabilities as logits weigh as the probabilities do.
+    std::vector<T> logs = pool.nchw;
+    for (T& x : logs) x = std::log(x);
+    DenseOptions lo;
+    lo.class_weights = w;
+    lo.logits = true;
+    DenseOptions po;
+    po.class_weights = w;
+    const auto from_logits = acquire::dense_score(DenseView<T>::nchw(logs.data(), 3, 4, 5, 6), ElementScore::entropy, lo);
+    const auto from_probabilities = acquire::dense_score(pool.view_nchw(), ElementScore::entropy, po);
+    for (Index n = 0; n < 3; ++n) CHECK(double(from_logits[n]) == Approx(double(from_probabilities[n])).epsilon(1e-4));
+
+    // A stack weighs by the argmax of the members' mean, which no single member need share.
+    // Two members of one 1 x 2 image, K = 2: pixel 0 (0.9, 0.1) and (0.2, 0.8), mean (0.55, 0.45):
+    // class 0; pixel 1 (0.6, 0.4) and (0.1, 0.9), mean (0.35, 0.65): class 1.
+    const std::vector<T> stack = {T(0.9), T(0.6), T(0.1), T(0.4), T(0.2), T(0.1), T(0.8), T(0.9)};
+    const auto S = DenseStackView<T>::tnkhw(stack.data(), 2, 1, 2, 1, 2);
+    DenseOptions so;
+    so.reduction = Reduction::sum;
+    const double plain0 = double(acquire::dense_stack_score(S, StackScore::bald, so)[0]);
+    so.class_weights = {3.0, 0.0};  // pixel 1 drops out of the sum, pixel 0 triples
+    const double weighted = double(acquire::dense_stack_score(S, StackScore::bald, so)[0]);
+    so.class_weights = {1.0, 0.0};
+    const double pixel0 = double(acquire::dense_stack_score(S, StackScore::bald, so)[0]);
+    CHECK(pixel0 > 0);
+    CHECK(pixel0 < plain0);
+    CHECK(weighted == Approx(3 * pixel0).epsilon(1e-6));
+
+    // Regions weigh the same pixels: the regions' sums are the weighted image sums.
+    DenseOptions rs;
+    rs.reduction = Reduction::sum;
+    rs.class_weights = w;
+    const auto image = acquire::dense_score(pool.view_nchw(), ElementScore::entropy, rs);
+    const acquire::RegionScores regions =
+        acquire::region_scores(pool.view_nchw(), ElementScore::entropy, acquire::Regions::grid(2), rs);
+    std::vector<double> total(3, 0.0);
+    for (std::size_t i = 0; i < regions.score.size(); ++i)
+        total[std::size_t(regions.image[i])] += regions.score[i];
+    for (Index n = 0; n < 3; ++n) CHECK(total[std::size_t(n)] == Approx(double(image[n])).epsilon(1e-5));
+
+    // Bad weights: the wrong count, negative, not finite.
+    DenseOptions bad;
+    bad.class_weights = {1.0, 1.0, 1.0};
+    CHECK_THROWS_WITH(acquire::dense_score(pool.view_nchw(), ElementScore::entropy, bad),
+                      Contains("dense_entropy") && Contains("class_weights has 3 entries but the predictions have 4"));
+    for (const double x : {-1.0, std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()}) {
+        bad.class_weights = {1.0, 1.0, x, 1.0};
+        CHECK_THROWS_WITH(acquire::dense_stack_score(S, StackScore::bald, bad), Contains("class_weights has 4"));
+        CHECK_THROWS_WITH(acquire::dense_score(pool.view_nchw(), ElementScore::margin, bad),
+                          Contains("dense_margin") && Contains("class_weights entry 2 is") &&
+                              Contains("must be finite and >= 0"));
+    }
+}
+
 TEST_CASE("bad dense input names the image and the pixel", "[dense][checks]") {
     Pool<float> pool(3, 4, 5, 6, 2);
     auto& p = pool.nchw;

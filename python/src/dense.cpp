@@ -141,14 +141,28 @@ py::array column(const std::vector<T>& v) {
     return to_numpy(std::vector<T>(v));
 }
 
+/// The class_weights argument: None, or K numbers (a sequence, a 1-D array or tensor), copied.
+std::vector<double> class_weights_of(py::handle obj, const char* function) {
+    if (obj.is_none()) return {};
+    const py::array a = is_torch_tensor(obj) ? as_array(obj, function, "class_weights") : py::array::ensure(obj);
+    if (!a) type_error(where(function, "class_weights") + " must be a sequence of numbers, one per class");
+    if (a.ndim() != 1)
+        type_error(where(function, "class_weights") + " must be 1-D (one weight per class), got " +
+                   std::to_string(a.ndim()) + "-D");
+    const auto w = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(a);
+    if (!w) type_error(where(function, "class_weights") + " must hold numbers, got dtype " + dtype_name(a));
+    return std::vector<double>(w.data(), w.data() + w.size());
+}
+
 /// The options every dense binding takes (`keep` holds the mask's array while it is read).
-DenseOptions dense_options(const std::string& reduction, double q, py::handle mask, ChecksArg checks,
-                           py::array& keep, const char* function) {
+DenseOptions dense_options(const std::string& reduction, double q, py::handle mask, py::handle class_weights,
+                           ChecksArg checks, py::array& keep, const char* function) {
     DenseOptions o;
     o.reduction = reduction_of(reduction, function);
     o.q = q;
     o.checks = checks_of(checks);
     o.mask = mask_of(mask, keep, function);
+    o.class_weights = class_weights_of(class_weights, function);
     return o;
 }
 
@@ -211,10 +225,10 @@ void bind_dense(py::module_& m) {
     m.def(
         "dense_score",
         [](ArrayArg input, const std::string& score, const std::string& layout, const std::string& reduction, double q,
-           py::object mask, ChecksArg checks) {
+           py::object mask, py::object class_weights, ChecksArg checks) {
             const char* fn = "dense_score";
             py::array keep_mask;
-            DenseOptions o = dense_options(reduction, q, mask, checks, keep_mask, fn);
+            DenseOptions o = dense_options(reduction, q, mask, class_weights, checks, keep_mask, fn);
             const ElementScore s = element_score_of(score, fn);
             return with_dense_view(input.h, layout, o, fn, [&](const auto& v) {
                 return py::object(to_numpy(released([&] { return acquire::dense_score(v, s, o); })));
@@ -222,22 +236,22 @@ void bind_dense(py::module_& m) {
         },
         py::arg("probabilities"), py::arg("score") = "entropy", py::arg("layout") = "nchw",
         py::arg("reduction") = "mean", py::arg("q") = DenseOptions{}.q, py::arg("mask") = py::none(),
-        py::arg("checks") = true, doc::dense_score);
+        py::arg("class_weights") = py::none(), py::arg("checks") = true, doc::dense_score);
     m.def(
         "dense_stack_score",
         [](ArrayArg input, const std::string& score, const std::string& layout, const std::string& reduction, double q,
-           py::object mask, ChecksArg checks) {
+           py::object mask, py::object class_weights, ChecksArg checks) {
             const char* fn = "dense_stack_score";
             py::array keep_mask;
-            const DenseOptions o = dense_options(reduction, q, mask, checks, keep_mask, fn);
+            const DenseOptions o = dense_options(reduction, q, mask, class_weights, checks, keep_mask, fn);
             const StackScore s = stack_score_of(score, fn);
             return with_dense_stack(input.h, layout, fn, [&](const auto& v) {
                 return py::object(to_numpy(released([&] { return acquire::dense_stack_score(v, s, o); })));
             });
         },
         py::arg("stack"), py::arg("score") = "bald", py::arg("layout") = "tnchw", py::arg("reduction") = "mean",
-        py::arg("q") = DenseOptions{}.q, py::arg("mask") = py::none(), py::arg("checks") = true,
-        doc::dense_stack_score);
+        py::arg("q") = DenseOptions{}.q, py::arg("mask") = py::none(), py::arg("class_weights") = py::none(),
+        py::arg("checks") = true, doc::dense_stack_score);
 
     m.def(
         "ragged_score",
@@ -286,10 +300,10 @@ void bind_dense(py::module_& m) {
     m.def(
         "region_scores",
         [](ArrayArg input, py::object regions, const std::string& score, const std::string& layout,
-           const std::string& reduction, double q, py::object mask, ChecksArg checks) {
+           const std::string& reduction, double q, py::object mask, py::object class_weights, ChecksArg checks) {
             const char* fn = "region_scores";
             py::array keep_mask, keep_regions;
-            DenseOptions o = dense_options(reduction, q, mask, checks, keep_mask, fn);
+            DenseOptions o = dense_options(reduction, q, mask, class_weights, checks, keep_mask, fn);
             const Regions r = regions_of(regions, keep_regions, fn);
             const ElementScore s = element_score_of(score, fn);
             return with_dense_view(input.h, layout, o, fn, [&](const auto& v) {
@@ -298,14 +312,14 @@ void bind_dense(py::module_& m) {
         },
         py::arg("probabilities"), py::arg("regions"), py::arg("score") = "entropy", py::arg("layout") = "nchw",
         py::arg("reduction") = "mean", py::arg("q") = DenseOptions{}.q, py::arg("mask") = py::none(),
-        py::arg("checks") = true, doc::region_scores);
+        py::arg("class_weights") = py::none(), py::arg("checks") = true, doc::region_scores);
     m.def(
         "region_stack_scores",
         [](ArrayArg input, py::object regions, const std::string& score, const std::string& layout,
-           const std::string& reduction, double q, py::object mask, ChecksArg checks) {
+           const std::string& reduction, double q, py::object mask, py::object class_weights, ChecksArg checks) {
             const char* fn = "region_stack_scores";
             py::array keep_mask, keep_regions;
-            const DenseOptions o = dense_options(reduction, q, mask, checks, keep_mask, fn);
+            const DenseOptions o = dense_options(reduction, q, mask, class_weights, checks, keep_mask, fn);
             const Regions r = regions_of(regions, keep_regions, fn);
             const StackScore s = stack_score_of(score, fn);
             return with_dense_stack(input.h, layout, fn, [&](const auto& v) {
@@ -314,7 +328,7 @@ void bind_dense(py::module_& m) {
         },
         py::arg("stack"), py::arg("regions"), py::arg("score") = "bald", py::arg("layout") = "tnchw",
         py::arg("reduction") = "mean", py::arg("q") = DenseOptions{}.q, py::arg("mask") = py::none(),
-        py::arg("checks") = true, doc::region_stack_scores);
+        py::arg("class_weights") = py::none(), py::arg("checks") = true, doc::region_stack_scores);
     m.def(
         "select_regions",
         [](const RegionScores& scored, Index b, Index per_image) {

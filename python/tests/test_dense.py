@@ -133,6 +133,41 @@ def test_baal_segmentation_forms(rng):
                      f(entropy_of_mean.reshape(N, -1), axis=1), np.float64)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "max", "sum", "top_q"])
+def test_class_weights(rng, reduction):
+    """Each pixel's score times the weight of its predicted class (the argmax of p, of the
+    members' mean for a stack), then reduced; regions weigh the same pixels."""
+    N, K, H, W = 3, 4, 5, 6
+    P = nchw_probs(rng, N, K, H, W, np.float64)
+    w = np.array([0.5, 2.0, 0.0, 1.25])
+    rows = P.transpose(0, 2, 3, 1).reshape(-1, K)
+    pixels = (ref_entropy(rows) * w[rows.argmax(1)]).reshape(N, H, W)
+    want = reduce(pixels, reduction, 0.25)
+    assert_close(acq.dense_score(P, "entropy", reduction=reduction, q=0.25, class_weights=w), want, np.float64)
+    assert_close(acq.dense_score(P, "entropy", reduction=reduction, q=0.25, class_weights=list(w)), want, np.float64)
+    nhwc = P.transpose(0, 2, 3, 1).copy()
+    assert_close(acq.dense_score(nhwc, "entropy", layout="nhwc", reduction=reduction, q=0.25, class_weights=w),
+                 want, np.float64)
+    np.testing.assert_array_equal(acq.dense_score(P, "margin", reduction=reduction, class_weights=np.ones(K)),
+                                  acq.dense_score(P, "margin", reduction=reduction))
+
+    T = 3
+    S = random_stack(rng, T, N * H * W, K, np.float64)  # [T][N H W][K]
+    tnkhw = S.reshape(T, N, H, W, K).transpose(0, 1, 4, 2, 3).copy()
+    predicted = S.mean(0).argmax(1)
+    pixels = (ref_bald(S) * w[predicted]).reshape(N, H, W)
+    assert_close(acq.dense_stack_score(tnkhw, "bald", reduction=reduction, q=0.25, class_weights=w),
+                 reduce(pixels, reduction, 0.25), np.float64)
+    if reduction == "sum":
+        regions = acq.region_scores(P, 2, "entropy", reduction="sum", class_weights=w)
+        assert_close(np.bincount(regions.image, weights=regions.score), want, np.float64)
+        regions = acq.region_stack_scores(tnkhw, 3, "bald", reduction="sum", class_weights=w)
+        assert_close(np.bincount(regions.image, weights=regions.score), pixels.reshape(N, -1).sum(1), np.float64)
+    if HAVE_TORCH:
+        assert_close(acq.dense_score(torch.from_numpy(P), reduction=reduction, q=0.25,
+                                     class_weights=torch.tensor(w)), want, np.float64)
+
+
 def test_dense_errors(rng):
     P = nchw_probs(rng, 3, 4, 5, 6, np.float32)
     P[2, 1, 3, 4] = np.nan
@@ -156,6 +191,12 @@ def test_dense_errors(rng):
         acq.dense_score(Q, mask=np.ones((3, 5, 6), np.float32))
     with pytest.raises(TypeError, match="float32 or float64"):
         acq.dense_score(Q.astype(np.float16))
+    with pytest.raises(ValueError, match="class_weights has 3 entries but the predictions have 4 classes"):
+        acq.dense_score(Q, class_weights=[1, 1, 1])
+    with pytest.raises(ValueError, match="class_weights entry 1 is -1"):
+        acq.dense_score(Q, class_weights=[1, -1, 1, 1])
+    with pytest.raises(TypeError, match="must be 1-D"):
+        acq.dense_score(Q, class_weights=np.ones((2, 2)))
     S = np.stack([Q, P])
     with pytest.raises(ValueError, match=r"dense_bald: stack member 1 image 2 pixel \(3, 4\)"):
         acq.dense_stack_score(S, "bald")

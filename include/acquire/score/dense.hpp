@@ -35,6 +35,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -181,6 +182,12 @@ struct DenseOptions {
     bool logits = false;
     /// Value checks of every element's distribution (finite logits), as the flat scorers'.
     CheckOptions checks{};
+    /// Class weights w_0 .. w_{K-1}, finite and >= 0 (default: none). Each element's score s_e
+    /// becomes w_c s_e, c its predicted class (the argmax over k of p_k, of the logits, or of
+    /// the members' mean for a stack; the lowest k on ties), before the reduction: class-balanced
+    /// acquisition (Cai et al. 2021; Schachtsiek et al. 2023), e.g. w_c = 1 / (the labelled
+    /// pixels of class c + 1), so that uncertain pixels of rare classes count for more.
+    std::vector<double> class_weights{};
 };
 
 /// The flat scorer dense_score applies to every element (uncertainty.hpp).
@@ -233,6 +240,63 @@ void check_dense_options(const char* fn, const DenseView<Scalar>& v, const Dense
     if (!m.empty() && (m.samples != v.samples() || m.height != v.height() || m.width != v.width()))
         fail(fn, "mask is ", m.samples, " x ", m.height, " x ", m.width, " but the predictions are ", v.samples(),
              " x ", v.height(), " x ", v.width(), " (N x H x W)");
+    const std::vector<double>& w = o.class_weights;
+    if (w.empty()) return;
+    if (static_cast<Index>(w.size()) != v.classes())
+        fail(fn, "class_weights has ", w.size(), " entries but the predictions have ", v.classes(), " classes");
+    for (std::size_t k = 0; k < w.size(); ++k)
+        if (!std::isfinite(w[k]) || w[k] < 0) fail(fn, "class_weights entry ", k, " is ", w[k], " (must be finite and >= 0)");
+}
+
+/// For x < count: where values[x * stride] > best[x], it becomes best[x] and class k becomes
+/// predicted[x] (a select, which vectorises; ties keep the lower class).
+template <class T, class Value>
+void keep_larger(const Value* values, Index stride, Index count, std::int32_t k, T* best, std::int32_t* predicted) {
+    const auto update = [&](Index x, T here) {  // branch-free, so that it vectorises
+        const T old = best[x];
+        const auto above = -static_cast<std::int32_t>(here > old);  // all ones or zero
+        predicted[x] = (k & above) | (predicted[x] & ~above);
+        best[x] = here > old ? here : old;
+    };
+    if (stride == 1)  // NCHW planes: the loop the compiler vectorises
+        for (Index x = 0; x < count; ++x) update(x, static_cast<T>(values[x]));
+    else
+        for (Index x = 0; x < count; ++x) update(x, static_cast<T>(values[x * stride]));
+}
+
+/// Multiplies each element score of sample n by options.class_weights[c], c the element's
+/// predicted class: the argmax over k of p(n, k, y, x), or of sum_t p_t(n, k, y, x) over the
+/// `members` of a stack (summed in member order in double), the lowest k on ties. Classes run in
+/// the outer loop and pixels in the inner one, so NCHW planes are read in order. O(H W) scratch.
+template <class Scalar>
+void weight_by_class(const DenseView<Scalar>& v, Index members, Index member_stride, Index n,
+                     const std::vector<double>& weights, Vector<Scalar>& scores) {
+    const Index H = v.height(), W = v.width(), E = H * W, xs = v.column_stride();
+    const Scalar* base = v.data() + n * v.sample_stride();
+    std::vector<std::int32_t> predicted(static_cast<std::size_t>(E), 0);
+    if (members == 1) {
+        std::vector<Scalar> best(static_cast<std::size_t>(E), -std::numeric_limits<Scalar>::infinity());
+        for (Index k = 0; k < v.classes(); ++k)
+            for (Index y = 0; y < H; ++y)
+                keep_larger(base + k * v.class_stride() + y * v.row_stride(), xs, W, static_cast<std::int32_t>(k),
+                            best.data() + y * W, predicted.data() + y * W);
+    } else {
+        std::vector<double> best(static_cast<std::size_t>(E), -std::numeric_limits<double>::infinity());
+        std::vector<double> sum(static_cast<std::size_t>(W));
+        for (Index k = 0; k < v.classes(); ++k)
+            for (Index y = 0; y < H; ++y) {
+                const Scalar* p = base + k * v.class_stride() + y * v.row_stride();
+                std::fill(sum.begin(), sum.end(), 0.0);
+                for (Index t = 0; t < members; ++t)
+                    for (Index x = 0; x < W; ++x)
+                        sum[static_cast<std::size_t>(x)] += static_cast<double>(p[t * member_stride + x * xs]);
+                keep_larger(sum.data(), 1, W, static_cast<std::int32_t>(k), best.data() + y * W,
+                            predicted.data() + y * W);
+            }
+    }
+    for (Index e = 0; e < E; ++e)
+        scores[e] = static_cast<Scalar>(static_cast<double>(scores[e]) *
+                                        weights[static_cast<std::size_t>(predicted[static_cast<std::size_t>(e)])]);
 }
 
 /// The reduction of `values` (m >= 1 counted element scores; reordered by top_q) in double.
@@ -374,6 +438,7 @@ struct ElementScorer {
             if (options.logits) apply(logits(map), scores.segment(first, rows));
             else apply(map, scores.segment(first, rows));
         });
+        if (!options.class_weights.empty()) weight_by_class(v, 1, 0, n, options.class_weights, scores);
     }
     void report(Index n) const {
         report_dense_element(fn, options.logits ? "logits" : "probabilities", v, v.data() + n * v.sample_stride(), n,
@@ -408,6 +473,8 @@ struct StackElementScorer {
             }
             scores.segment(y * W, rows) = e;
         }
+        if (!options.class_weights.empty())
+            weight_by_class(v, stack.members(), stack.member_stride(), n, options.class_weights, scores);
     }
     void report(Index n) const {
         const DenseView<Scalar>& v = stack.view();
@@ -448,7 +515,8 @@ Vector<Scalar> reduce_per_sample(const DenseView<Scalar>& v, const DenseOptions&
 /// elements by `options.reduction`:
 ///   mean:  (1/m) sum_e s_e;  max: max_e s_e;  sum: sum_e s_e;
 ///   top_q: the mean of the c = ceil(q m) highest s_e (q = 1 is the mean, q -> 0 the max),
-/// over the m elements the mask counts (all by default). Reductions accumulate in double. A
+/// over the m elements the mask counts (all by default); with options.class_weights, s_e is first
+/// multiplied by the weight of the element's predicted class. Reductions accumulate in double. A
 /// sample whose elements are all masked scores -1, below every real score (all are >= 0), so
 /// it is never picked before a sample with a counted element. Equal, to rounding, to baal's
 /// heuristics with reduction="mean" / "max" / "sum" on the same probabilities. Entry
@@ -471,7 +539,8 @@ Vector<Scalar> dense_score(const DenseView<Scalar>& probabilities, ElementScore 
 /// Scores every element of every sample with the stack scorer `score` over the T members (BALD,
 /// mean STD, variation ratio, vote entropy, consensus entropy, KL disagreement: bayesian.hpp's
 /// and committee.hpp's formulas, higher = query first) and reduces each sample's counted elements
-/// as dense_score does (-1 for a sample with none). baal's BALD with reduction= on a [N][K][H][W][T]
+/// as dense_score does (-1 for a sample with none; class weights by the argmax of the members'
+/// mean). baal's BALD with reduction= on a [N][K][H][W][T]
 /// stack is `dense_stack_score(DenseStackView::nkhwt(...), StackScore::bald, {mean|max|sum})`.
 /// Cost: the stack scorer's pass per sample (its blocks packed to [T][b][K]), O(T H W K / blocks)
 /// scratch. Throws invalid_input (function `dense_<score>`, argument `stack`) naming the member,
