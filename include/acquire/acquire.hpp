@@ -6,6 +6,8 @@
 #pragma once
 
 #include "acquire/core/error.hpp"
+#include "acquire/core/knn.hpp"
+#include "acquire/core/neighbor_graph.hpp"
 #include "acquire/core/random.hpp"
 #include "acquire/core/selection.hpp"
 #include "acquire/core/stack.hpp"

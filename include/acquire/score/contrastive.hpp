@@ -14,6 +14,7 @@
 
 #include "acquire/core/error.hpp"
 #include "acquire/core/knn.hpp"
+#include "acquire/core/neighbor_graph.hpp"
 #include "acquire/core/parallel.hpp"
 
 #include <algorithm>
@@ -108,6 +109,51 @@ Vector<typename DPP::Scalar> contrastive_score(const Eigen::MatrixBase<DPP>& P_p
                                out[r0 + i] = std::max(Scalar(0), sum / static_cast<Scalar>(k));
                            }
                        });
+    return out;
+}
+
+/// contrastive_score with N(x) read from a neighbour graph of the pool rows over the labeled
+/// rows (N rows over M: acquire::hnsw::knn_graph(H_pool, H_labeled, k), or any library's)
+/// instead of the exact search: each pool row's listed neighbours, all of them (the mean is
+/// over their count). For pools where the exact O(N M d) search is too slow. Cost O(N k K).
+/// Throws invalid_input as above, for a graph failing check_graph (naming its row), and for
+/// a pool row with no listed neighbour.
+template <class DPP, class DPL>
+Vector<typename DPP::Scalar> contrastive_score(const Eigen::MatrixBase<DPP>& P_pool,
+                                               const Eigen::MatrixBase<DPL>& P_labeled, const NeighborGraph& graph,
+                                               const ContrastiveOptions& options = {}) {
+    constexpr const char* fn = "contrastive_score";
+    using Scalar = typename DPP::Scalar;
+    static_assert(std::is_same_v<Scalar, typename DPL::Scalar>,
+                  "pool and labeled probabilities must have the same Scalar");
+    detail::check_shape(fn, "pool probabilities", P_pool.rows(), P_pool.cols());
+    detail::check_shape(fn, "labeled probabilities", P_labeled.rows(), P_labeled.cols());
+    if (P_labeled.cols() != P_pool.cols())
+        detail::fail(fn, "pool probabilities has ", P_pool.cols(), " classes but labeled probabilities has ",
+                     P_labeled.cols());
+    if (!(options.epsilon > 0 && options.epsilon < 1))
+        detail::fail(fn, "options epsilon must be in (0, 1), got ", options.epsilon);
+    detail::check_tolerance(fn, options.checks);
+    detail::check_graph(fn, "graph", graph, P_pool.rows(), P_labeled.rows(), false);
+    for (Index i = 0; i < graph.rows(); ++i)
+        if (graph.degree(i) == 0) detail::fail(fn, "graph row ", i, " lists no labeled neighbour");
+    detail::check_probabilities(fn, "pool probabilities", P_pool, options.checks);
+    detail::check_probabilities(fn, "labeled probabilities", P_labeled, options.checks);
+
+    constexpr Scalar tiny = std::numeric_limits<Scalar>::min();
+    const auto eps = static_cast<Scalar>(options.epsilon);
+    const RowMatrix<Scalar> pl = P_labeled;
+    const RowMatrix<Scalar> log_pl = pl.array().max(tiny).log();  // 0 * ln(tiny) = 0
+    Vector<Scalar> out(P_pool.rows());
+    detail::parallel_for(P_pool.rows(), 256, [&](Index i) {
+        const Eigen::Array<Scalar, 1, Eigen::Dynamic> log_px = P_pool.row(i).array().max(eps).log();
+        Scalar sum = 0;
+        for (Index e = graph.offsets[static_cast<std::size_t>(i)]; e < graph.offsets[static_cast<std::size_t>(i) + 1]; ++e) {
+            const Index l = graph.indices[static_cast<std::size_t>(e)];
+            sum += (pl.row(l).array() * (log_pl.row(l).array() - log_px)).sum();
+        }
+        out[i] = std::max(Scalar(0), sum / static_cast<Scalar>(graph.degree(i)));
+    });
     return out;
 }
 

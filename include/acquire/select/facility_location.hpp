@@ -23,6 +23,7 @@
 
 #include "acquire/core/error.hpp"
 #include "acquire/core/knn.hpp"
+#include "acquire/core/neighbor_graph.hpp"
 #include "acquire/core/parallel.hpp"
 #include "acquire/core/random.hpp"
 #include "acquire/core/selection.hpp"
@@ -74,6 +75,14 @@ struct FacilityLocationOptions {
     /// equal similarities: lowest candidate index), and greedy runs exactly on that sparsified
     /// objective. Memory O(N k) instead of the block; k >= |candidates| gives the dense picks.
     Index neighbors = 0;
+    /// Sparse mode's neighbours from a graph over the N pool rows (N rows over the same N rows,
+    /// no self loops: acquire::knn_graph, acquire::hnsw::knn_graph, or any library's) instead
+    /// of the exact search: pool row j keeps itself when it is a candidate, then its graph
+    /// neighbours that are candidates, in the graph's order, at most `neighbors` in all. Build it
+    /// by cosine for facility_location (hnsw::Options::cosine, or on rows scaled to unit
+    /// length) and by Euclidean distance for max_coverage; only its order is used (similarities
+    /// are computed from X). Not owned; null (default) = the exact search.
+    const NeighborGraph* graph = nullptr;
     /// If not null, receives the number of candidate gains evaluated (each is one pass over N,
     /// or over the candidate's k-NN list in sparse mode).
     Index* evaluations = nullptr;
@@ -715,19 +724,38 @@ private:
 };
 
 /// Sparse lists: each pool row j of x keeps the k candidates nearest by Euclidean distance
-/// (exact tiled k-NN; ties: lowest candidate position), with similarity sim(c, j, dot), the dot
-/// product computed with the same chain as dot_rows. Non-positive similarities are dropped
-/// (they never count). Memory O(N k).
+/// (exact tiled k-NN; ties: lowest candidate position), or, with a graph, itself (when a
+/// candidate) and its graph neighbours that are candidates, in the graph's order, at most k; each
+/// with similarity sim(c, j, dot), the dot product computed with the same chain as dot_rows.
+/// Non-positive similarities are dropped (they never count). Memory O(N k).
 template <class Scalar, class Sim>
-SparseGains<Scalar> sparse_gains(const RowMatrix<Scalar>& x, const std::vector<Index>& candidates, Index k, Sim sim) {
+SparseGains<Scalar> sparse_gains(const RowMatrix<Scalar>& x, const std::vector<Index>& candidates, Index k,
+                                 const NeighborGraph* graph, Sim sim) {
     const Index n = x.rows(), m = static_cast<Index>(candidates.size()), d = x.cols();
     const RowMatrix<Scalar> xc = x(candidates, Eigen::all);
+    // Row j's candidate positions nbr(j, 0 .. count[j]).
     Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> nbr(n, k);
-    knn_blocks(x, xc, k, std::size_t(32) << 20,
-               [&](Index r0, Index nb, const auto& idx, const auto&) { nbr.middleRows(r0, nb) = idx; });
+    std::vector<Index> count(static_cast<std::size_t>(n), k);
+    if (graph == nullptr) {
+        knn_blocks(x, xc, k, std::size_t(32) << 20,
+                   [&](Index r0, Index nb, const auto& idx, const auto&) { nbr.middleRows(r0, nb) = idx; });
+    } else {
+        std::vector<Index> position(static_cast<std::size_t>(n), -1);
+        for (Index q = 0; q < m; ++q) position[static_cast<std::size_t>(candidates[static_cast<std::size_t>(q)])] = q;
+        parallel_for(n, 1024, [&](Index j) {
+            Index c = 0;
+            if (position[static_cast<std::size_t>(j)] >= 0) nbr(j, c++) = position[static_cast<std::size_t>(j)];
+            for (Index e = graph->offsets[static_cast<std::size_t>(j)];
+                 e < graph->offsets[static_cast<std::size_t>(j) + 1] && c < k; ++e) {
+                const Index q = position[static_cast<std::size_t>(graph->indices[static_cast<std::size_t>(e)])];
+                if (q >= 0) nbr(j, c++) = q;
+            }
+            count[static_cast<std::size_t>(j)] = c;
+        });
+    }
     RowMatrix<Scalar> s(n, k);
     parallel_for(n, 1024, [&](Index j) {
-        for (Index t = 0; t < k; ++t) {
+        for (Index t = 0; t < count[static_cast<std::size_t>(j)]; ++t) {
             const Index q = nbr(j, t);
             Scalar acc = 0;
             for (Index f = 0; f < d; ++f) acc = acc + xc(q, f) * x(j, f);
@@ -736,13 +764,13 @@ SparseGains<Scalar> sparse_gains(const RowMatrix<Scalar>& x, const std::vector<I
     });
     std::vector<Index> offsets(static_cast<std::size_t>(m + 1), 0);
     for (Index j = 0; j < n; ++j)
-        for (Index t = 0; t < k; ++t)
+        for (Index t = 0; t < count[static_cast<std::size_t>(j)]; ++t)
             if (s(j, t) > Scalar(0)) ++offsets[static_cast<std::size_t>(nbr(j, t) + 1)];
     for (Index q = 0; q < m; ++q) offsets[static_cast<std::size_t>(q + 1)] += offsets[static_cast<std::size_t>(q)];
     std::vector<Index> points(static_cast<std::size_t>(offsets.back())), fill(offsets.begin(), offsets.end() - 1);
     std::vector<Scalar> sims(points.size());
     for (Index j = 0; j < n; ++j)
-        for (Index t = 0; t < k; ++t)
+        for (Index t = 0; t < count[static_cast<std::size_t>(j)]; ++t)
             if (s(j, t) > Scalar(0)) {
                 auto& e = fill[static_cast<std::size_t>(nbr(j, t))];
                 points[static_cast<std::size_t>(e)] = j;
@@ -854,6 +882,10 @@ void check_facility_input(const char* fn, const Eigen::MatrixBase<Derived>& X, c
     if (options.memory_bytes < static_cast<std::size_t>(X.rows()) * sizeof(typename Derived::Scalar))
         fail(fn, "options memory_bytes (", options.memory_bytes, ") must hold one row of ", X.rows(), " similarities");
     if (options.neighbors < 0) fail(fn, "options neighbors must be >= 0 (0 = dense), got ", options.neighbors);
+    if (options.graph != nullptr) {
+        if (options.neighbors == 0) fail(fn, "options graph needs sparse mode (options neighbors > 0)");
+        check_graph(fn, "options graph", *options.graph, X.rows(), X.rows(), true);
+    }
     check_tolerance(fn, options.checks);
     if (options.checks.values) check_finite(fn, "X", X);
 }
@@ -874,7 +906,7 @@ Selection facility_run(const RowMatrix<Scalar>& x, const std::vector<Index>& can
                        const FacilityLocationOptions& options, Sim sim) {
     if (options.neighbors > 0) {
         const Index k = std::min<Index>(options.neighbors, static_cast<Index>(candidates.size()));
-        auto eval = sparse_gains(x, candidates, k, sim);
+        auto eval = sparse_gains(x, candidates, k, options.graph, sim);
         return facility_greedy(candidates, b, options, eval);
     }
     DenseGains<Scalar, Sim> eval(x, candidates, options.memory_bytes, sim);
@@ -909,11 +941,13 @@ Selection facility_run(const RowMatrix<Scalar>& x, const std::vector<Index>& can
 /// (exact tiled k-NN on the normalised rows), O(N k) memory, O(N |candidates| d) k-NN time;
 /// greedy is exact on that sparsified F; k >= |candidates| gives the dense picks (bit for bit
 /// when the compiler does not contract a * b + c into FMA, as with default x86-64 flags).
-/// Cosine normalises a row-major copy of X (O(N d)), the similarity kernel packs another.
+/// With options.graph the neighbours come from the graph instead (an approximate HNSW graph
+/// from acquire/hnsw.hpp for pools of 10^6 and more: O(N k) after the graph), and greedy is exact
+/// on the objective that graph sparsifies. Cosine normalises a row-major copy of X (O(N d)), the similarity kernel packs another.
 ///
 /// Throws invalid_input for an empty X, bad candidate indices, b < 0 or above the candidates,
-/// non-finite values, zero rows, epsilon outside (0, 1), negative neighbors, or a memory bound
-/// below one row.
+/// non-finite values, zero rows, epsilon outside (0, 1), negative neighbors, a memory bound
+/// below one row, or a graph without sparse mode or failing check_graph (naming its row).
 template <class Derived>
 Selection facility_location(const Eigen::MatrixBase<Derived>& X, const std::vector<Index>& candidates, Index b,
                             const FacilityLocationOptions& options = {}) {

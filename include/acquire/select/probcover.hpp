@@ -7,6 +7,7 @@
 #pragma once
 
 #include "acquire/core/error.hpp"
+#include "acquire/core/neighbor_graph.hpp"
 #include "acquire/core/parallel.hpp"
 #include "acquire/core/selection.hpp"
 #include "acquire/select/cluster.hpp"
@@ -37,6 +38,13 @@ struct ProbCoverOptions {
     std::size_t tile_bytes = std::size_t(32) << 20;
     /// checks.values: reject NaN or Inf rows.
     CheckOptions checks;
+    /// The balls from a neighbour graph over the N rows (N over the same N, no self loops,
+    /// squared Euclidean distances: acquire::knn_graph, acquire::hnsw::knn_graph or any
+    /// library's) instead of the exact O(N^2 d) search: B(x) = {x} + the listed neighbours at
+    /// distance^2 < delta^2, made symmetric by union (y in B(x) when either lists the other).
+    /// A ball holds no false neighbour but misses the points its row's list misses: build the
+    /// graph with k above the typical ball size. Not owned; null (default) = exact.
+    const NeighborGraph* graph = nullptr;
 };
 
 /// @}
@@ -122,6 +130,52 @@ BallGraph ball_graph(const char* fn, const Eigen::MatrixBase<Derived>& X, double
     return g;
 }
 
+/// The delta-ball graph from a neighbour graph: row i's listed neighbours at squared distance
+/// below delta^2, plus i, plus every row that lists i (the union makes it symmetric).
+inline BallGraph ball_graph(const char* fn, const NeighborGraph& g, double delta, std::size_t memory_bytes) {
+    const Index n = g.rows();
+    const double radius2 = delta * delta;
+    std::vector<std::size_t> degree(static_cast<std::size_t>(n), 1);  // i itself
+    const auto for_each_edge = [&](auto&& f) {
+        for (Index i = 0; i < n; ++i)
+            for (Index e = g.offsets[static_cast<std::size_t>(i)]; e < g.offsets[static_cast<std::size_t>(i) + 1]; ++e) {
+                if (!(g.distances[static_cast<std::size_t>(e)] < radius2)) break;  // rows ascend
+                f(i, g.indices[static_cast<std::size_t>(e)]);
+            }
+    };
+    for_each_edge([&](Index i, Index j) { ++degree[static_cast<std::size_t>(i)], ++degree[static_cast<std::size_t>(j)]; });
+    std::size_t edges = 0;
+    for (const std::size_t d : degree) edges += d;
+    const std::size_t offsets_bytes = (static_cast<std::size_t>(n) + 1) * sizeof(std::size_t);
+    if (edges * sizeof(Index) + offsets_bytes > memory_bytes)
+        fail(fn, "the delta-ball graph for delta ", delta, " needs more than options memory_bytes (", memory_bytes,
+             " bytes, ", sizeof(Index), " per edge): lower delta or raise the bound");
+    BallGraph b;
+    b.offsets.assign(static_cast<std::size_t>(n) + 1, 0);
+    for (Index i = 0; i < n; ++i) b.offsets[static_cast<std::size_t>(i) + 1] = b.offsets[static_cast<std::size_t>(i)] + degree[static_cast<std::size_t>(i)];
+    b.neighbors.resize(edges);
+    std::vector<std::size_t> at(b.offsets.begin(), b.offsets.end() - 1);
+    for (Index i = 0; i < n; ++i) b.neighbors[at[static_cast<std::size_t>(i)]++] = i;
+    for_each_edge([&](Index i, Index j) {
+        b.neighbors[at[static_cast<std::size_t>(i)]++] = j;
+        b.neighbors[at[static_cast<std::size_t>(j)]++] = i;
+    });
+    // Sort each ball and drop the pairs both rows listed.
+    std::size_t out = 0;
+    std::size_t first = 0;
+    for (Index i = 0; i < n; ++i) {
+        const std::size_t last = b.offsets[static_cast<std::size_t>(i) + 1];
+        std::sort(b.neighbors.begin() + static_cast<std::ptrdiff_t>(first), b.neighbors.begin() + static_cast<std::ptrdiff_t>(last));
+        b.offsets[static_cast<std::size_t>(i)] = out;
+        for (std::size_t e = first; e < last; ++e)
+            if (e == first || b.neighbors[e] != b.neighbors[e - 1]) b.neighbors[out++] = b.neighbors[e];
+        first = last;
+    }
+    b.offsets[static_cast<std::size_t>(n)] = out;
+    b.neighbors.resize(out);
+    return b;
+}
+
 }  // namespace detail
 
 /// \addtogroup diversity_selectors
@@ -142,7 +196,8 @@ BallGraph ball_graph(const char* fn, const Eigen::MatrixBase<Derived>& X, double
 /// throws. Building it is O(N^2 d) time in tiled matrix products (options.tile_bytes per worker
 /// thread); distances come from ||x||^2 + ||y||^2 - 2 x.y in the input's Scalar, so pairs
 /// within rounding of delta may fall either side (the graph is kept symmetric). A row-major
-/// copy of X is made (O(N d)). Greedy: O(E + N b). Same result on any thread count.
+/// copy of X is made (O(N d)). Greedy: O(E + N b). Same result on any thread count. With
+/// options.graph the balls come from the graph (O(N k), no search; see ProbCoverOptions::graph).
 ///
 /// Throws invalid_input for an empty X, NaN or Inf values, delta negative or not finite, bad
 /// labeled indices, b < 0 or above the unlabeled rows, tile_bytes < 4096, or a graph over
@@ -159,7 +214,9 @@ Selection probcover(const Eigen::MatrixBase<Derived>& X, double delta, Index b, 
     detail::check_tolerance(fn, options.checks);
     if (options.checks.values) detail::check_finite(fn, "X", X);
     if (b == 0) return {};
-    const auto g = detail::ball_graph(fn, X, delta, options.memory_bytes, options.tile_bytes);
+    if (options.graph != nullptr) detail::check_graph(fn, "options graph", *options.graph, n, n, true);
+    const auto g = options.graph != nullptr ? detail::ball_graph(fn, *options.graph, delta, options.memory_bytes)
+                                            : detail::ball_graph(fn, X, delta, options.memory_bytes, options.tile_bytes);
     auto ball = [&](Index i) {
         return std::pair{g.neighbors.begin() + static_cast<std::ptrdiff_t>(g.offsets[static_cast<std::size_t>(i)]),
                          g.neighbors.begin() + static_cast<std::ptrdiff_t>(g.offsets[static_cast<std::size_t>(i) + 1])};
@@ -208,6 +265,11 @@ struct ProbCoverDeltaOptions {
     std::size_t tile_bytes = std::size_t(32) << 20;
     /// The k-means producing the pseudo-labels (seed, iterations) and checks.values.
     KMeansOptions kmeans;
+    /// r(x) from a neighbour graph over the N rows (as ProbCoverOptions::graph) instead of the
+    /// exact O(N^2 d) search: the distance to x's first listed neighbour with another label, or,
+    /// when none is listed, to its last listed neighbour (a lower bound on r(x); +inf for an
+    /// empty list). A miss can raise r(x), a short list lower it. Not owned; null = exact.
+    const NeighborGraph* graph = nullptr;
 };
 
 /// The delta of Yehuda et al. (2022) for given pseudo-labels (one per row, any
@@ -218,7 +280,7 @@ struct ProbCoverDeltaOptions {
 /// row has the same label (every ball is pure); 0 when duplicate rows carry different labels.
 ///
 /// O(N^2 d) time in tiled products (tile_bytes per worker thread), O(N) memory; distances in
-/// the input's Scalar (see probcover). Throws invalid_input for an empty X, NaN or Inf values,
+/// the input's Scalar (see probcover); O(N k) from options.graph. Throws invalid_input for an empty X, NaN or Inf values,
 /// a label count other than N, alpha outside (0, 1] or tile_bytes < 4096.
 template <class Derived>
 double probcover_delta(const Eigen::MatrixBase<Derived>& X, const std::vector<Index>& labels,
@@ -233,11 +295,25 @@ double probcover_delta(const Eigen::MatrixBase<Derived>& X, const std::vector<In
     detail::check_tolerance(fn, options.kmeans.checks);
     if (options.kmeans.checks.values) detail::check_finite(fn, "X", X);
     std::vector<Scalar> r2(static_cast<std::size_t>(n), std::numeric_limits<Scalar>::infinity());
-    detail::all_pairs_d2(X, options.tile_bytes, [&](Index i, Index j, Scalar d2) {
-        if (labels[static_cast<std::size_t>(i)] != labels[static_cast<std::size_t>(j)])
-            r2[static_cast<std::size_t>(i)] = std::min(r2[static_cast<std::size_t>(i)], d2);
-        return true;
-    });
+    if (options.graph != nullptr) {
+        const NeighborGraph& g = *options.graph;
+        detail::check_graph(fn, "options graph", g, n, n, true);
+        for (Index i = 0; i < n; ++i) {
+            const auto first = g.offsets[static_cast<std::size_t>(i)], last = g.offsets[static_cast<std::size_t>(i) + 1];
+            if (first == last) continue;
+            auto e = first;
+            while (e < last - 1 && labels[static_cast<std::size_t>(g.indices[static_cast<std::size_t>(e)])] ==
+                                       labels[static_cast<std::size_t>(i)])
+                ++e;
+            r2[static_cast<std::size_t>(i)] = static_cast<Scalar>(g.distances[static_cast<std::size_t>(e)]);
+        }
+    } else {
+        detail::all_pairs_d2(X, options.tile_bytes, [&](Index i, Index j, Scalar d2) {
+            if (labels[static_cast<std::size_t>(i)] != labels[static_cast<std::size_t>(j)])
+                r2[static_cast<std::size_t>(i)] = std::min(r2[static_cast<std::size_t>(i)], d2);
+            return true;
+        });
+    }
     const auto q = std::max<Index>(1, std::min<Index>(n, static_cast<Index>(std::ceil(options.alpha * static_cast<double>(n) - 1e-9))));
     std::nth_element(r2.begin(), r2.begin() + (q - 1), r2.end(), std::greater<Scalar>());
     return std::sqrt(static_cast<double>(r2[static_cast<std::size_t>(q - 1)]));

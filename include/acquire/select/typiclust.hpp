@@ -7,6 +7,7 @@
 #pragma once
 
 #include "acquire/core/error.hpp"
+#include "acquire/core/neighbor_graph.hpp"
 #include "acquire/core/selection.hpp"
 #include "acquire/score/contrastive.hpp"
 #include "acquire/select/cluster.hpp"
@@ -39,6 +40,13 @@ struct TypiClustOptions {
     std::size_t memory_bytes = std::size_t(32) << 20;
     /// The clustering (seed, iterations) and checks.values (reject NaN or Inf rows).
     KMeansOptions kmeans;
+    /// Typicality from a neighbour graph over the N rows (N over the same N, no self loops:
+    /// acquire::knn_graph, acquire::hnsw::knn_graph or any library's) instead of the exact
+    /// search within each cluster: a row's neighbours are its graph neighbours in its own
+    /// cluster, the first k' of them (fewer when the graph lists fewer; none: typicality 0).
+    /// Build it with k well above `neighbors` (2 to 3 times) so that enough land in the cluster.
+    /// Not owned; null (default) = exact.
+    const NeighborGraph* graph = nullptr;
 };
 
 /// @}
@@ -71,6 +79,27 @@ Vector<double> typicality_of(const Eigen::MatrixBase<Derived>& X, Index k, std::
 }
 
 inline Index typicality_neighbors(Index k, Index m) { return std::min(k, m / 2); }
+
+/// Typicality of the rows `members` of cluster `cluster` from graph g: for each, the first k of
+/// its graph neighbours whose assignment is `cluster`, used / sum of their distances' roots
+/// (typicality_of's formula); 0 when none is listed.
+inline Vector<double> typicality_from_graph(const NeighborGraph& g, const std::vector<Index>& members,
+                                            const std::vector<Index>& assignment, Index cluster, Index k) {
+    Vector<double> out = Vector<double>::Zero(static_cast<Index>(members.size()));
+    if (k < 1) return out;
+    for (std::size_t q = 0; q < members.size(); ++q) {
+        const auto i = static_cast<std::size_t>(members[q]);
+        double sum = 0;
+        Index used = 0;
+        for (Index e = g.offsets[i]; e < g.offsets[i + 1] && used < k; ++e) {
+            if (assignment[static_cast<std::size_t>(g.indices[static_cast<std::size_t>(e)])] != cluster) continue;
+            sum += std::sqrt(g.distances[static_cast<std::size_t>(e)]);
+            ++used;
+        }
+        if (used > 0) out[static_cast<Index>(q)] = sum > 0 ? static_cast<double>(used) / sum : std::numeric_limits<double>::infinity();
+    }
+    return out;
+}
 
 }  // namespace detail
 
@@ -114,6 +143,7 @@ void check_typiclust(const char* fn, const Eigen::MatrixBase<Derived>& X, Index 
     if (options.max_clusters < 1) fail(fn, "options max_clusters must be >= 1, got ", options.max_clusters);
     if (options.min_cluster_size < 0) fail(fn, "options min_cluster_size must be >= 0, got ", options.min_cluster_size);
     if (options.memory_bytes < 4096) fail(fn, "options memory_bytes must be >= 4096, got ", options.memory_bytes);
+    if (options.graph != nullptr) check_graph(fn, "options graph", *options.graph, X.rows(), X.rows(), true);
     check_tolerance(fn, options.kmeans.checks);
     if (options.kmeans.checks.values) check_finite(fn, "X", X);
 }
@@ -151,7 +181,10 @@ Selection typiclust_picks(const Eigen::MatrixBase<Derived>& X, const std::vector
         }
         auto& t = typical[best];
         const auto& rows = members[best];
-        if (t.size() == 0) {
+        if (t.size() == 0 && options.graph != nullptr) {
+            t = typicality_from_graph(*options.graph, rows, assignment, static_cast<Index>(best),
+                                      typicality_neighbors(options.neighbors, size(best)));
+        } else if (t.size() == 0) {
             const RowMatrix<Scalar> Xc = X(rows, Eigen::all);
             t = typicality_of(Xc, typicality_neighbors(options.neighbors, size(best)), options.memory_bytes);
         }
@@ -187,8 +220,8 @@ Selection typiclust_picks(const Eigen::MatrixBase<Derived>& X, const std::vector
 /// once the cap is reached.
 ///
 /// Cost: kmeans (O(iterations N C d)) plus the typicality of each visited cluster (O(m^2 d) for
-/// a cluster of m points, tiled under options.memory_bytes per worker thread). Memory O(N d) at
-/// most for one cluster's copy, plus O(N).
+/// a cluster of m points, tiled under options.memory_bytes per worker thread; O(m k) from
+/// options.graph). Memory O(N d) at most for one cluster's copy, plus O(N).
 ///
 /// Throws invalid_input for an empty X, NaN or Inf values (kmeans.checks.values), bad labeled
 /// indices, b < 0 or above the unlabeled rows, and neighbors, max_clusters < 1,

@@ -1,0 +1,237 @@
+/// \file
+/// Approximate neighbour graphs from hnswlib's HNSW index, in namespace acquire::hnsw (optional:
+/// needs hnswlib's headers).
+// Approximate k-nearest-neighbour graphs for the selectors that look at neighbours, from HNSW
+// (Malkov & Yashunin 2018, hnswlib): for pools where the exact search (O(N^2 d)) is too slow.
+//
+//     #include <acquire/hnsw.hpp>
+//     acquire::hnsw::Options h;
+//     h.cosine = true;                                    // facility_location ranks by cosine
+//     const acquire::NeighborGraph g = acquire::hnsw::knn_graph(X, 20, h);   // each row's ~20 nearest
+//     acquire::FacilityLocationOptions o;
+//     o.neighbors = 20;
+//     o.graph = &g;                                       // instead of the exact O(N^2 d) search
+//     acquire::Selection picks = acquire::facility_location(X, {}, 1000, o);
+//
+// What is guaranteed: every listed neighbour is a real row at its true distance (re-measured by
+// acquire in double, summed in feature order, so d(a, b) = d(b, a) to the bit), rows ascend by
+// (distance, index) and hold no self loop; what is not: that they are the k nearest. A row may
+// miss some of its true k nearest (recall@k < 1; bench_neighbors measures it) and so a radius
+// query made from the graph (ProbCover's balls) can miss points, never add one.
+//
+// Deterministic: the index is built by inserting the rows one by one in index order with a
+// seeded level generator (hnswlib's parallel insertion depends on thread timing), then every
+// row is queried in parallel (a query only reads the index), so the same inputs and options
+// give the same graph on any thread count. Options::deterministic = false inserts in parallel:
+// faster on several cores, not reproducible.
+//
+// hnswlib works in float: double inputs are converted row by row as they are inserted or
+// queried (no copy of X is made; the index holds its own float copy of the rows, about
+// 4 d + 8 M + 16 bytes per row at layer 0). This header is an optional edge: acquire.hpp does
+// not include it; link the acquire::hnsw CMake target (found when hnswlib's headers are, e.g.
+// Debian's libhnswlib-dev).
+#pragma once
+
+#include "acquire/core/error.hpp"
+#include "acquire/core/neighbor_graph.hpp"
+#include "acquire/core/parallel.hpp"
+
+#include <hnswlib/hnswlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace acquire {
+namespace hnsw {
+
+/// \addtogroup core_vocabulary
+/// @{
+
+/// Options of knn_graph (hnswlib's HierarchicalNSW parameters).
+struct Options {
+    /// Links per node (hnswlib's M; layer 0 keeps 2 M). More: higher recall, more memory.
+    Index M = 16;
+    /// Candidate list while inserting (hnswlib's ef_construction). More: a better graph, slower build.
+    Index ef_construction = 100;
+    /// Candidate list per query (hnswlib's ef), at least k + 1; 0 = max(2 (k + 1), 40).
+    Index ef_search = 0;
+    /// Seed of the level generator.
+    std::uint64_t seed = 100;
+    /// Insert in index order on one thread (the same graph on any thread count); false inserts
+    /// in parallel (faster on many cores, not reproducible).
+    bool deterministic = true;
+    /// Index the rows scaled to unit length, so that neighbours are the nearest by cosine (what
+    /// facility_location's sparse mode wants); distances are then between the unit rows.
+    bool cosine = false;
+    /// checks.values: reject NaN or Inf rows (and, with cosine, zero rows).
+    CheckOptions checks;
+};
+
+/// @}
+
+namespace detail {
+
+/// Row i of X as float in `out`, scaled to unit length when `scale` holds 1 / norms.
+template <class Derived>
+void float_row(const Eigen::MatrixBase<Derived>& X, Index i, const std::vector<double>& scale, float* out) {
+    const double s = scale.empty() ? 1.0 : scale[static_cast<std::size_t>(i)];
+    for (Index f = 0; f < X.cols(); ++f) out[f] = static_cast<float>(static_cast<double>(X(i, f)) * s);
+}
+
+/// 1 / ||x_i|| per row when cosine (empty otherwise); throws for a zero row.
+template <class Derived>
+std::vector<double> inverse_norms(const char* fn, const char* argument, const Eigen::MatrixBase<Derived>& X,
+                                  bool cosine) {
+    std::vector<double> out;
+    if (!cosine) return out;
+    out.resize(static_cast<std::size_t>(X.rows()));
+    for (Index i = 0; i < X.rows(); ++i) {
+        const double norm = std::sqrt(static_cast<double>(X.row(i).template cast<double>().squaredNorm()));
+        if (!(norm > 0)) acquire::detail::fail(fn, argument, " row ", i, " has zero norm (cosine)");
+        out[static_cast<std::size_t>(i)] = 1.0 / norm;
+    }
+    return out;
+}
+
+/// The HNSW index over the rows of R (float copies, unit rows when `scale` is not empty).
+template <class Derived>
+std::unique_ptr<hnswlib::HierarchicalNSW<float>> build_index(const Eigen::MatrixBase<Derived>& R,
+                                                             const std::vector<double>& scale,
+                                                             hnswlib::L2Space& space, const Options& o) {
+    auto index = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+        &space, static_cast<std::size_t>(R.rows()), static_cast<std::size_t>(o.M),
+        static_cast<std::size_t>(o.ef_construction), static_cast<std::size_t>(o.seed));
+    std::vector<float> row(static_cast<std::size_t>(R.cols()));
+    float_row(R, 0, scale, row.data());
+    index->addPoint(row.data(), 0);  // the entry point, before any parallel insertion
+    if (o.deterministic) {
+        for (Index i = 1; i < R.rows(); ++i) {
+            float_row(R, i, scale, row.data());
+            index->addPoint(row.data(), static_cast<hnswlib::labeltype>(i));
+        }
+    } else {
+        acquire::detail::parallel_for(R.rows() - 1, 2, [&](Index i) {
+            std::vector<float> mine(static_cast<std::size_t>(R.cols()));
+            float_row(R, i + 1, scale, mine.data());
+            index->addPoint(mine.data(), static_cast<hnswlib::labeltype>(i + 1));
+        });
+    }
+    return index;
+}
+
+template <class DQ, class DR>
+NeighborGraph search(const char* fn, const Eigen::MatrixBase<DQ>& Q, const Eigen::MatrixBase<DR>& R, Index k,
+                     bool one_set, const Options& o) {
+    using acquire::detail::fail;
+    acquire::detail::check_shape(fn, one_set ? "X" : "query", Q.rows(), Q.cols());
+    acquire::detail::check_shape(fn, one_set ? "X" : "reference", R.rows(), R.cols());
+    if (Q.cols() != R.cols()) fail(fn, "query has ", Q.cols(), " columns but reference has ", R.cols());
+    if (k < 1) fail(fn, "k must be >= 1, got ", k);
+    if (o.M < 2) fail(fn, "options M must be >= 2, got ", o.M);
+    if (o.ef_construction < 1) fail(fn, "options ef_construction must be >= 1, got ", o.ef_construction);
+    if (o.ef_search < 0) fail(fn, "options ef_search must be >= 0, got ", o.ef_search);
+    acquire::detail::check_tolerance(fn, o.checks);
+    if (o.checks.values) {
+        acquire::detail::check_finite(fn, one_set ? "X" : "query", Q);
+        if (!one_set) acquire::detail::check_finite(fn, "reference", R);
+    }
+    const std::vector<double> q_scale = inverse_norms(fn, one_set ? "X" : "query", Q, o.cosine);
+    const std::vector<double> r_scale = one_set ? q_scale : inverse_norms(fn, "reference", R, o.cosine);
+    const Index n = Q.rows(), m = R.rows(), d = Q.cols();
+    const Index kk = std::min(k, one_set ? m - 1 : m);  // neighbours per row
+    NeighborGraph g;
+    g.offsets.resize(static_cast<std::size_t>(n) + 1);
+    for (Index i = 0; i <= n; ++i) g.offsets[static_cast<std::size_t>(i)] = i * kk;
+    g.indices.resize(static_cast<std::size_t>(n * kk));
+    g.distances.resize(g.indices.size());
+    if (kk == 0) return g;
+    hnswlib::L2Space space(static_cast<std::size_t>(d));
+    const auto index = build_index(R, r_scale, space, o);
+    const Index asked = kk + (one_set ? 1 : 0);  // a row finds itself
+    index->setEf(static_cast<std::size_t>(std::max(asked, o.ef_search > 0 ? o.ef_search : std::max<Index>(2 * asked, 40))));
+    // Distances re-measured in double on the (unit) rows: true distances, symmetric to the bit.
+    const auto distance = [&](Index i, Index j) {
+        double s = 0;
+        for (Index f = 0; f < d; ++f) {
+            const double a = static_cast<double>(Q(i, f)) * (q_scale.empty() ? 1.0 : q_scale[static_cast<std::size_t>(i)]);
+            const double b = static_cast<double>(R(j, f)) * (r_scale.empty() ? 1.0 : r_scale[static_cast<std::size_t>(j)]);
+            s += (a - b) * (a - b);
+        }
+        return s;
+    };
+    acquire::detail::parallel_for(n, 64, [&](Index i) {
+        std::vector<float> row(static_cast<std::size_t>(d));
+        float_row(Q, i, q_scale, row.data());
+        auto found = index->searchKnn(row.data(), static_cast<std::size_t>(asked));
+        std::vector<std::pair<double, Index>> near;
+        near.reserve(found.size());
+        for (; !found.empty(); found.pop()) {
+            const auto j = static_cast<Index>(found.top().second);
+            if (!(one_set && j == i)) near.emplace_back(distance(i, j), j);
+        }
+        std::sort(near.begin(), near.end());
+        const auto first = static_cast<std::size_t>(i * kk);
+        // A row of fewer than kk (the index found fewer, or not itself): pad below.
+        const Index have = std::min<Index>(kk, static_cast<Index>(near.size()));
+        for (Index t = 0; t < have; ++t) {
+            g.indices[first + static_cast<std::size_t>(t)] = near[static_cast<std::size_t>(t)].second;
+            g.distances[first + static_cast<std::size_t>(t)] = near[static_cast<std::size_t>(t)].first;
+        }
+        for (Index t = have; t < kk; ++t) g.indices[first + static_cast<std::size_t>(t)] = -1;
+    });
+    // Compact away the rows' unfilled slots (-1), if any (HNSW can return fewer than asked).
+    if (std::find(g.indices.begin(), g.indices.end(), Index(-1)) != g.indices.end()) {
+        std::size_t at = 0;
+        for (Index i = 0; i < n; ++i) {
+            const auto first = static_cast<std::size_t>(i * kk);
+            g.offsets[static_cast<std::size_t>(i)] = static_cast<Index>(at);
+            for (std::size_t e = first; e < first + static_cast<std::size_t>(kk); ++e)
+                if (g.indices[e] >= 0) {
+                    g.indices[at] = g.indices[e];
+                    g.distances[at] = g.distances[e];
+                    ++at;
+                }
+        }
+        g.offsets[static_cast<std::size_t>(n)] = static_cast<Index>(at);
+        g.indices.resize(at);
+        g.distances.resize(at);
+    }
+    return g;
+}
+
+}  // namespace detail
+
+/// \addtogroup core_vocabulary
+/// @{
+
+/// An approximate k-nearest-neighbour graph of the rows of X among themselves (no self loops):
+/// HNSW over the rows (inserted in index order: deterministic), each row queried for its k + 1
+/// nearest with ef = options.ef_search, itself dropped, the rest re-measured exactly (squared
+/// Euclidean, double) and sorted by (distance, index). k is capped at N - 1. Approximate: a row
+/// may list a farther row in place of one of its true k nearest, never a false distance.
+/// Cost: about N log N insertions of O(ef_construction M d) and N queries of O(ef M d); memory
+/// the index (about N (4 d + 8 M + 16) bytes) plus the graph (16 N k bytes). Throws
+/// invalid_input for an empty X, NaN or Inf values (options.checks), zero rows with cosine,
+/// k < 1, M < 2, ef_construction < 1 or ef_search < 0.
+template <class Derived>
+NeighborGraph knn_graph(const Eigen::MatrixBase<Derived>& X, Index k, const Options& options = {}) {
+    return detail::search("hnsw::knn_graph", X, X, k, true, options);
+}
+
+/// The approximate k nearest rows of `reference` (M x d) to each row of `query` (N x d): the
+/// graph CAL reads (pool rows to labeled rows). Same method and guarantees as above; k is capped
+/// at M.
+template <class DQ, class DR>
+NeighborGraph knn_graph(const Eigen::MatrixBase<DQ>& query, const Eigen::MatrixBase<DR>& reference, Index k,
+                        const Options& options = {}) {
+    return detail::search("hnsw::knn_graph", query, reference, k, false, options);
+}
+
+/// @}
+
+}  // namespace hnsw
+}  // namespace acquire

@@ -1,0 +1,156 @@
+// acquire/hnsw.hpp: the approximate graph at full recall (ef at the pool size) equals the exact
+// one, and the selectors reading it make the exact picks; it is the same graph on any thread
+// count and on every run; what it lists is always true (real rows at re-measured distances);
+// recall on a clustered pool at the default options; and its errors.
+#include <acquire/hnsw.hpp>
+#include <acquire/score/contrastive.hpp>
+#include <acquire/select/facility_location.hpp>
+#include <acquire/select/probcover.hpp>
+#include <acquire/select/typiclust.hpp>
+#include <acquire/synthetic.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <limits>
+#include <set>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+using acquire::Index;
+using acquire::NeighborGraph;
+using Catch::Contains;
+
+namespace {
+
+template <class T = double>
+Eigen::Matrix<T, -1, -1, Eigen::RowMajor> pool(Index n, Index d, std::uint64_t seed, Index clusters = 8) {
+    acquire::synthetic::EmbeddingOptions o;
+    o.seed = seed;
+    o.clusters = clusters;
+    return acquire::synthetic::embeddings<T, Eigen::RowMajor>(n, d, o);
+}
+
+/// Options that make HNSW exhaustive on a small pool.
+acquire::hnsw::Options full_recall(Index n) {
+    acquire::hnsw::Options o;
+    o.ef_construction = n;
+    o.ef_search = n;
+    o.M = 32;
+    return o;
+}
+
+double recall(const NeighborGraph& approximate, const NeighborGraph& exact) {
+    Index hit = 0;
+    for (Index i = 0; i < exact.rows(); ++i) {
+        const std::set<Index> truth(exact.indices.begin() + exact.offsets[std::size_t(i)],
+                                    exact.indices.begin() + exact.offsets[std::size_t(i) + 1]);
+        for (Index e = approximate.offsets[std::size_t(i)]; e < approximate.offsets[std::size_t(i) + 1]; ++e)
+            hit += Index(truth.count(approximate.indices[std::size_t(e)]));
+    }
+    return double(hit) / double(exact.indices.size());
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("hnsw::knn_graph at full recall is the exact graph", "[hnsw]", float, double) {
+    const auto X = pool<TestType>(300, 8, 1);
+    const NeighborGraph exact = acquire::knn_graph(X, 10);
+    const NeighborGraph approximate = acquire::hnsw::knn_graph(X, 10, full_recall(300));
+    CHECK(approximate.offsets == exact.offsets);
+    CHECK(approximate.indices == exact.indices);
+    for (std::size_t e = 0; e < exact.distances.size(); ++e)
+        CHECK(approximate.distances[e] == Approx(exact.distances[e]).epsilon(1e-4).margin(1e-5));
+    // Listed distances are the true ones, re-measured in double: symmetric to the bit.
+    for (Index i = 0; i < 300; ++i)
+        for (Index e = approximate.offsets[std::size_t(i)]; e < approximate.offsets[std::size_t(i) + 1]; ++e) {
+            const Index j = approximate.indices[std::size_t(e)];
+            CHECK(approximate.distances[std::size_t(e)] ==
+                  acquire::detail::squared_distance(X.row(i), X.row(j)));
+        }
+}
+
+TEST_CASE("hnsw::knn_graph: the same graph on every run and thread count; recall at the defaults", "[hnsw]") {
+    const auto X = pool<float>(4000, 16, 2, 40);
+    const NeighborGraph a = acquire::hnsw::knn_graph(X, 20);
+#ifdef _OPENMP
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+#endif
+    const NeighborGraph b = acquire::hnsw::knn_graph(X, 20);
+#ifdef _OPENMP
+    omp_set_num_threads(threads);
+#endif
+    CHECK(a.indices == b.indices);
+    CHECK(a.distances == b.distances);
+    CHECK(a.offsets == b.offsets);
+    // Recall@20 on a clustered pool at the default options (bench_neighbors reports it per size).
+    const double r = recall(a, acquire::knn_graph(X, 20));
+    INFO("recall@20 " << r);
+    CHECK(r >= 0.95);
+    // Every listed neighbour is another row, nearest first.
+    for (Index i = 0; i < a.rows(); ++i)
+        for (Index e = a.offsets[std::size_t(i)]; e < a.offsets[std::size_t(i) + 1]; ++e) {
+            CHECK(a.indices[std::size_t(e)] != i);
+            if (e > a.offsets[std::size_t(i)]) CHECK(a.distances[std::size_t(e)] >= a.distances[std::size_t(e) - 1]);
+        }
+}
+
+TEST_CASE("selectors on a full-recall HNSW graph make the exact picks", "[hnsw]") {
+    const auto X = pool(250, 6, 3);
+    const auto o = full_recall(250);
+
+    acquire::FacilityLocationOptions exact;
+    exact.neighbors = 10;
+    acquire::hnsw::Options cosine = o;
+    cosine.cosine = true;
+    const NeighborGraph by_cosine = acquire::hnsw::knn_graph(X, 30, cosine);
+    acquire::FacilityLocationOptions approximate = exact;
+    approximate.graph = &by_cosine;
+    CHECK(acquire::facility_location(X, {}, 20, exact).indices ==
+          acquire::facility_location(X, {}, 20, approximate).indices);
+
+    const NeighborGraph by_distance = acquire::hnsw::knn_graph(X, 249, o);
+    acquire::ProbCoverOptions p;
+    p.labeled = {7};
+    const auto pe = acquire::probcover(X, 0.8, 10, p);
+    p.graph = &by_distance;
+    const auto pa = acquire::probcover(X, 0.8, 10, p);
+    CHECK(pe.indices == pa.indices);
+    CHECK(pe.objective == pa.objective);
+
+    acquire::TypiClustOptions t;
+    t.neighbors = 5;
+    const auto te = acquire::typiclust(X, 6, t);
+    t.graph = &by_distance;
+    CHECK(te.indices == acquire::typiclust(X, 6, t).indices);
+
+    // CAL: pool rows to labeled rows.
+    const Eigen::MatrixXd P = acquire::synthetic::probabilities<double, Eigen::RowMajor>(250, 4);
+    const Eigen::MatrixXd Hp = X.topRows(200), Hl = X.bottomRows(50), Pp = P.topRows(200), Pl = P.bottomRows(50);
+    const NeighborGraph to_labeled = acquire::hnsw::knn_graph(Hp, Hl, 5, full_recall(50));
+    const Eigen::VectorXd ce = acquire::contrastive_score(Pp, Hp, Pl, Hl, 5);
+    const Eigen::VectorXd ca = acquire::contrastive_score(Pp, Pl, to_labeled);
+    CHECK((ce - ca).cwiseAbs().maxCoeff() < 1e-12);
+}
+
+TEST_CASE("hnsw::knn_graph errors", "[hnsw][checks]") {
+    auto X = pool(50, 4, 4);
+    CHECK_THROWS_WITH(acquire::hnsw::knn_graph(X, 0), Contains("hnsw::knn_graph") && Contains("k must be >= 1"));
+    acquire::hnsw::Options o;
+    o.M = 1;
+    CHECK_THROWS_WITH(acquire::hnsw::knn_graph(X, 3, o), Contains("options M must be >= 2"));
+    X(17, 1) = std::numeric_limits<double>::infinity();
+    CHECK_THROWS_WITH(acquire::hnsw::knn_graph(X, 3), Contains("hnsw::knn_graph") && Contains("row 17"));
+    X(17, 1) = 0;
+    X.row(9).setZero();
+    acquire::hnsw::Options c;
+    c.cosine = true;
+    CHECK_THROWS_WITH(acquire::hnsw::knn_graph(X, 3, c), Contains("X row 9 has zero norm"));
+    CHECK_THROWS_WITH(acquire::hnsw::knn_graph(X, X.leftCols(3), 3), Contains("query has 4 columns but reference has 3"));
+    // k is capped: at N - 1 over one set, at M between two.
+    CHECK(acquire::hnsw::knn_graph(X.topRows(5), 10).indices.size() == 5 * 4);
+    CHECK(acquire::hnsw::knn_graph(X.topRows(5), X.bottomRows(3), 10).indices.size() == 5 * 3);
+}
