@@ -12,6 +12,7 @@ packages=(
   gnuplot-nox                      # optional: the example's learning-curve plot
   libopenmpi-dev openmpi-bin       # acquire::mpi (include/acquire/mpi.hpp), its tests under mpiexec
   libtorch-dev                     # the libtorch interop tests and the CNN example
+  libhnswlib-dev                   # acquire::hnsw (include/acquire/hnsw.hpp): approximate neighbour graphs
   doxygen                          # the API reference (the docs target)
   pkg-config                       # the consumer test's pkg-config build
   python3-dev pybind11-dev python3-pybind11   # the Python module (python/, pip install .)
