@@ -35,6 +35,7 @@
 #include "acquire/core/error.hpp"
 #include "acquire/core/neighbor_graph.hpp"
 #include "acquire/core/parallel.hpp"
+#include "acquire/core/simd.hpp"
 
 #include <hnswlib/hnswlib.h>
 
@@ -64,6 +65,11 @@ struct Options {
     /// Insert in index order on one thread (the same graph on any thread count); false inserts
     /// in parallel (faster on many cores, not reproducible).
     bool deterministic = true;
+    /// Independent indexes over this many consecutive blocks of the reference rows, built side
+    /// by side (each in index order, so the graph still does not depend on the thread count),
+    /// every row queried in each and the lists merged. 2 (default) halves the build's wall time
+    /// on two cores for twice the queries (each on a half-size index); 1 = one index.
+    Index shards = 2;
     /// Index the rows scaled to unit length, so that neighbours are the nearest by cosine (what
     /// facility_location's sparse mode wants); distances are then between the unit rows.
     bool cosine = false;
@@ -74,6 +80,86 @@ struct Options {
 /// @}
 
 namespace detail {
+
+/// The index's distance: sum_f (a_f - b_f)^2 in float, feature f in lane f mod 8 (a subtract, a
+/// multiply and an add per feature, never fused), the 8 lanes added in one fixed order, then the
+/// features past the last multiple of 8 in order. One AVX2 register where the CPU has AVX2, two
+/// SSE2 registers otherwise, eight floats elsewhere: the same bits on every CPU, so the same
+/// graph (hnswlib's own distance is chosen at compile time and its bits depend on the flags).
+inline float l2_lanes_sum(const float* lane, const float* a, const float* b, std::size_t from, std::size_t d) {
+    float s = ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
+    for (std::size_t f = from; f < d; ++f) {
+        const float t = a[f] - b[f];
+        const float t2 = t * t;
+        s += t2;
+    }
+    return s;
+}
+
+inline float l2_generic(const void* pa, const void* pb, const void* pd) {
+    const auto* a = static_cast<const float*>(pa);
+    const auto* b = static_cast<const float*>(pb);
+    const std::size_t d = *static_cast<const std::size_t*>(pd), whole = d / 8 * 8;
+    float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (std::size_t f = 0; f < whole; f += 8)
+        for (std::size_t l = 0; l < 8; ++l) {
+            const float t = a[f + l] - b[f + l];
+            const float t2 = t * t;
+            lane[l] += t2;
+        }
+    return l2_lanes_sum(lane, a, b, whole, d);
+}
+
+#if defined(ACQUIRE_AVX2)
+inline float l2_sse2(const void* pa, const void* pb, const void* pd) {
+    const auto* a = static_cast<const float*>(pa);
+    const auto* b = static_cast<const float*>(pb);
+    const std::size_t d = *static_cast<const std::size_t*>(pd), whole = d / 8 * 8;
+    __m128 lo = _mm_setzero_ps(), hi = _mm_setzero_ps();
+    for (std::size_t f = 0; f < whole; f += 8) {
+        const __m128 t0 = _mm_sub_ps(_mm_loadu_ps(a + f), _mm_loadu_ps(b + f));
+        const __m128 t1 = _mm_sub_ps(_mm_loadu_ps(a + f + 4), _mm_loadu_ps(b + f + 4));
+        lo = _mm_add_ps(lo, _mm_mul_ps(t0, t0));
+        hi = _mm_add_ps(hi, _mm_mul_ps(t1, t1));
+    }
+    float lane[8];
+    _mm_storeu_ps(lane, lo);
+    _mm_storeu_ps(lane + 4, hi);
+    return l2_lanes_sum(lane, a, b, whole, d);
+}
+
+ACQUIRE_AVX2_KERNEL inline float l2_avx2(const void* pa, const void* pb, const void* pd) {
+    const auto* a = static_cast<const float*>(pa);
+    const auto* b = static_cast<const float*>(pb);
+    const std::size_t d = *static_cast<const std::size_t*>(pd), whole = d / 8 * 8;
+    __m256 acc = _mm256_setzero_ps();
+    for (std::size_t f = 0; f < whole; f += 8) {
+        const __m256 t = _mm256_sub_ps(_mm256_loadu_ps(a + f), _mm256_loadu_ps(b + f));
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(t, t));
+    }
+    float lane[8];
+    _mm256_storeu_ps(lane, acc);
+    return l2_lanes_sum(lane, a, b, whole, d);
+}
+#endif
+
+/// hnswlib's distance interface over PortableL2's kernels.
+class PortableL2 : public hnswlib::SpaceInterface<float> {
+public:
+    explicit PortableL2(std::size_t d) : d_(d) {}
+    std::size_t get_data_size() override { return d_ * sizeof(float); }
+    hnswlib::DISTFUNC<float> get_dist_func() override {
+#if defined(ACQUIRE_AVX2)
+        return acquire::detail::cpu_has_avx2() ? l2_avx2 : l2_sse2;
+#else
+        return l2_generic;
+#endif
+    }
+    void* get_dist_func_param() override { return &d_; }
+
+private:
+    std::size_t d_;
+};
 
 /// Row i of X as float in `out`, scaled to unit length when `scale` holds 1 / norms.
 template <class Derived>
@@ -97,27 +183,28 @@ std::vector<double> inverse_norms(const char* fn, const char* argument, const Ei
     return out;
 }
 
-/// The HNSW index over the rows of R (float copies, unit rows when `scale` is not empty).
+/// The HNSW index over rows [first, last) of R (float copies, unit rows when `scale` is not
+/// empty), labelled with their row numbers.
 template <class Derived>
-std::unique_ptr<hnswlib::HierarchicalNSW<float>> build_index(const Eigen::MatrixBase<Derived>& R,
-                                                             const std::vector<double>& scale,
-                                                             hnswlib::L2Space& space, const Options& o) {
+std::unique_ptr<hnswlib::HierarchicalNSW<float>> build_index(const Eigen::MatrixBase<Derived>& R, Index first,
+                                                             Index last, const std::vector<double>& scale,
+                                                             PortableL2& space, const Options& o) {
     auto index = std::make_unique<hnswlib::HierarchicalNSW<float>>(
-        &space, static_cast<std::size_t>(R.rows()), static_cast<std::size_t>(o.M),
+        &space, static_cast<std::size_t>(last - first), static_cast<std::size_t>(o.M),
         static_cast<std::size_t>(o.ef_construction), static_cast<std::size_t>(o.seed));
     std::vector<float> row(static_cast<std::size_t>(R.cols()));
-    float_row(R, 0, scale, row.data());
-    index->addPoint(row.data(), 0);  // the entry point, before any parallel insertion
+    float_row(R, first, scale, row.data());
+    index->addPoint(row.data(), static_cast<hnswlib::labeltype>(first));  // the entry point, first
     if (o.deterministic) {
-        for (Index i = 1; i < R.rows(); ++i) {
+        for (Index i = first + 1; i < last; ++i) {
             float_row(R, i, scale, row.data());
             index->addPoint(row.data(), static_cast<hnswlib::labeltype>(i));
         }
     } else {
-        acquire::detail::parallel_for(R.rows() - 1, 2, [&](Index i) {
+        acquire::detail::parallel_for(last - first - 1, 2, [&](Index i) {
             std::vector<float> mine(static_cast<std::size_t>(R.cols()));
-            float_row(R, i + 1, scale, mine.data());
-            index->addPoint(mine.data(), static_cast<hnswlib::labeltype>(i + 1));
+            float_row(R, first + 1 + i, scale, mine.data());
+            index->addPoint(mine.data(), static_cast<hnswlib::labeltype>(first + 1 + i));
         });
     }
     return index;
@@ -134,6 +221,7 @@ NeighborGraph search(const char* fn, const Eigen::MatrixBase<DQ>& Q, const Eigen
     if (o.M < 2) fail(fn, "options M must be >= 2, got ", o.M);
     if (o.ef_construction < 1) fail(fn, "options ef_construction must be >= 1, got ", o.ef_construction);
     if (o.ef_search < 0) fail(fn, "options ef_search must be >= 0, got ", o.ef_search);
+    if (o.shards < 1) fail(fn, "options shards must be >= 1, got ", o.shards);
     acquire::detail::check_tolerance(fn, o.checks);
     if (o.checks.values) {
         acquire::detail::check_finite(fn, one_set ? "X" : "query", Q);
@@ -149,10 +237,17 @@ NeighborGraph search(const char* fn, const Eigen::MatrixBase<DQ>& Q, const Eigen
     g.indices.resize(static_cast<std::size_t>(n * kk));
     g.distances.resize(g.indices.size());
     if (kk == 0) return g;
-    hnswlib::L2Space space(static_cast<std::size_t>(d));
-    const auto index = build_index(R, r_scale, space, o);
+    PortableL2 space(static_cast<std::size_t>(d));
+    // One index per shard of consecutive reference rows, built side by side (each in index
+    // order: the same indexes on any thread count).
+    const Index shards = std::min<Index>(o.shards, m);
+    std::vector<std::unique_ptr<hnswlib::HierarchicalNSW<float>>> index(static_cast<std::size_t>(shards));
     const Index asked = kk + (one_set ? 1 : 0);  // a row finds itself
-    index->setEf(static_cast<std::size_t>(std::max(asked, o.ef_search > 0 ? o.ef_search : std::max<Index>(2 * asked, 40))));
+    const auto ef = static_cast<std::size_t>(std::max(asked, o.ef_search > 0 ? o.ef_search : std::max<Index>(2 * asked, 40)));
+    acquire::detail::parallel_for(shards, 2, [&](Index s) {
+        index[static_cast<std::size_t>(s)] = build_index(R, s * m / shards, (s + 1) * m / shards, r_scale, space, o);
+        index[static_cast<std::size_t>(s)]->setEf(ef);
+    });
     // Distances re-measured in double on the (unit) rows: true distances, symmetric to the bit.
     const auto distance = [&](Index i, Index j) {
         double s = 0;
@@ -166,14 +261,14 @@ NeighborGraph search(const char* fn, const Eigen::MatrixBase<DQ>& Q, const Eigen
     acquire::detail::parallel_for(n, 64, [&](Index i) {
         std::vector<float> row(static_cast<std::size_t>(d));
         float_row(Q, i, q_scale, row.data());
-        auto found = index->searchKnn(row.data(), static_cast<std::size_t>(asked));
         std::vector<std::pair<double, Index>> near;
-        near.reserve(found.size());
-        for (; !found.empty(); found.pop()) {
-            const auto j = static_cast<Index>(found.top().second);
-            if (!(one_set && j == i)) near.emplace_back(distance(i, j), j);
-        }
-        std::sort(near.begin(), near.end());
+        for (const auto& shard : index)
+            for (auto found = shard->searchKnn(row.data(), static_cast<std::size_t>(asked)); !found.empty();
+                 found.pop()) {
+                const auto j = static_cast<Index>(found.top().second);
+                if (!(one_set && j == i)) near.emplace_back(distance(i, j), j);
+            }
+        std::sort(near.begin(), near.end());  // the shards' lists merged by (distance, row)
         const auto first = static_cast<std::size_t>(i * kk);
         // A row of fewer than kk (the index found fewer, or not itself): pad below.
         const Index have = std::min<Index>(kk, static_cast<Index>(near.size()));

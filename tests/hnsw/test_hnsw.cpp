@@ -2,6 +2,7 @@
 // one, and the selectors reading it make the exact picks; it is the same graph on any thread
 // count and on every run; what it lists is always true (real rows at re-measured distances);
 // recall on a clustered pool at the default options; and its errors.
+#include <acquire/core/random.hpp>
 #include <acquire/hnsw.hpp>
 #include <acquire/score/contrastive.hpp>
 #include <acquire/select/facility_location.hpp>
@@ -154,3 +155,38 @@ TEST_CASE("hnsw::knn_graph errors", "[hnsw][checks]") {
     CHECK(acquire::hnsw::knn_graph(X.topRows(5), 10).indices.size() == 5 * 4);
     CHECK(acquire::hnsw::knn_graph(X.topRows(5), X.bottomRows(3), 10).indices.size() == 5 * 3);
 }
+
+TEST_CASE("the index's distance has the same bits on every CPU path", "[hnsw]") {
+    acquire::Rng rng(5);
+    for (const std::size_t d : {1, 7, 8, 13, 64, 100}) {
+        std::vector<float> a(d), b(d);
+        for (int trial = 0; trial < 50; ++trial) {
+            for (std::size_t f = 0; f < d; ++f) {
+                a[f] = float(rng.normal() * 10);
+                b[f] = float(rng.normal());
+            }
+            const float generic = acquire::hnsw::detail::l2_generic(a.data(), b.data(), &d);
+            double exact = 0;
+            for (std::size_t f = 0; f < d; ++f) exact += (double(a[f]) - double(b[f])) * (double(a[f]) - double(b[f]));
+            CHECK(double(generic) == Approx(exact).epsilon(1e-5));
+#if defined(ACQUIRE_AVX2)
+            CHECK(acquire::hnsw::detail::l2_sse2(a.data(), b.data(), &d) == generic);
+            if (acquire::detail::cpu_has_avx2()) CHECK(acquire::hnsw::detail::l2_avx2(a.data(), b.data(), &d) == generic);
+#endif
+        }
+    }
+}
+
+TEST_CASE("shards: one index or several give the exact graph at full recall", "[hnsw]") {
+    const auto X = pool(120, 5, 6);
+    const NeighborGraph exact = acquire::knn_graph(X, 6);
+    for (const Index shards : {1, 3, 200}) {
+        acquire::hnsw::Options o = full_recall(120);
+        o.shards = shards;
+        CHECK(acquire::hnsw::knn_graph(X, 6, o).indices == exact.indices);
+    }
+    acquire::hnsw::Options bad;
+    bad.shards = 0;
+    CHECK_THROWS_WITH(acquire::hnsw::knn_graph(X, 6, bad), Contains("options shards must be >= 1"));
+}
+

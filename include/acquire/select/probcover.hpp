@@ -213,8 +213,8 @@ Selection probcover(const Eigen::MatrixBase<Derived>& X, double delta, Index b, 
     if (options.tile_bytes < 4096) detail::fail(fn, "options tile_bytes must be >= 4096, got ", options.tile_bytes);
     detail::check_tolerance(fn, options.checks);
     if (options.checks.values) detail::check_finite(fn, "X", X);
-    if (b == 0) return {};
     if (options.graph != nullptr) detail::check_graph(fn, "options graph", *options.graph, n, n, true);
+    if (b == 0) return {};
     const auto g = options.graph != nullptr ? detail::ball_graph(fn, *options.graph, delta, options.memory_bytes)
                                             : detail::ball_graph(fn, X, delta, options.memory_bytes, options.tile_bytes);
     auto ball = [&](Index i) {

@@ -1,0 +1,255 @@
+// One run of a neighbour selector on a large pool, for bench/scale_neighbors.py (which runs
+// each in its own process, so that the peak memory is the run's own) and docs/scale.md.
+//
+//   scale_neighbors --task=T --n=N [--d=64 --k=20 --b=1000 --data=synthetic|fashion
+//                    --compare=0|1 --parallel_build=0|1 --sample=2000 --M --ef_construction --ef_search --shards]
+//
+// Tasks (pools: synthetic::embeddings float, 100 clusters, spread 0.3, seed 1; or the 70,000
+// Fashion-MNIST images' pixels / 255, d = 784):
+//   recall     hnsw::knn_graph(X, k); recall@k on --sample rows (seeded) against their exact
+//              k nearest (nearest_neighbors of the sample over all rows);
+//   facility   sparse facility_location(X, {}, b) with neighbors = k on a cosine HNSW graph;
+//              --compare=1 also runs it on the exact graph and evaluates both pick sets on the
+//              exact sparse objective;
+//   probcover  probcover_delta(X, 100 clusters) on a graph of k, then probcover(X, delta, b); the
+//              balls' recall on --sample rows (exact ball sizes by a scan of X);
+//   typiclust  typiclust(X, b) with neighbors = 20 on a graph of k;
+//   cal        contrastive_score with N pool rows over N / 10 labeled rows (10 classes), graph
+//              of 10.
+// Prints one JSON object: times in seconds, peak resident memory in MB (getrusage), and the
+// task's figures.
+#include "../examples/fashion_mnist/idx.hpp"
+
+#include <acquire/core/random.hpp>
+#include <acquire/hnsw.hpp>
+#include <acquire/score/contrastive.hpp>
+#include <acquire/select/facility_location.hpp>
+#include <acquire/select/probcover.hpp>
+#include <acquire/select/typiclust.hpp>
+#include <acquire/synthetic.hpp>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace {
+
+using acquire::Index;
+using acquire::NeighborGraph;
+using Pool = acquire::RowMatrix<float>;
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double peak_mb() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+Pool load(const std::string& data, Index n, Index d) {
+    if (data == "fashion") {
+        const std::string dir = "/usr/share/datasets/fashion-mnist/";
+        const auto a = fmnist::read_idx(dir + "train-images-idx3-ubyte.gz");
+        const auto b = fmnist::read_idx(dir + "t10k-images-idx3-ubyte.gz");
+        const Index rows = static_cast<Index>(a.dims[0] + b.dims[0]), cols = 784;
+        Pool X(std::min(n, rows), cols);
+        for (Index i = 0; i < X.rows(); ++i)
+            for (Index f = 0; f < cols; ++f) {
+                const auto& src = i < static_cast<Index>(a.dims[0]) ? a.bytes : b.bytes;
+                const Index r = i < static_cast<Index>(a.dims[0]) ? i : i - static_cast<Index>(a.dims[0]);
+                X(i, f) = static_cast<float>(src[static_cast<std::size_t>(r * cols + f)]) / 255.0f;
+            }
+        return X;
+    }
+    acquire::synthetic::EmbeddingOptions o;
+    o.clusters = 100;
+    return acquire::synthetic::embeddings<float, Eigen::RowMajor>(n, d, o);
+}
+
+/// `sample` distinct rows, seeded.
+std::vector<Index> sample_rows(Index n, Index sample) {
+    acquire::Rng rng(7);
+    std::vector<Index> all(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i) all[static_cast<std::size_t>(i)] = i;
+    const Index s = std::min(sample, n);
+    for (Index i = 0; i < s; ++i)
+        std::swap(all[static_cast<std::size_t>(i)], all[static_cast<std::size_t>(i + static_cast<Index>(rng.below(static_cast<std::uint64_t>(n - i))))]);
+    all.resize(static_cast<std::size_t>(s));
+    return all;
+}
+
+/// recall@k of g on the sampled rows against their exact k nearest other rows.
+template <class Rows>
+double sampled_recall(const Rows& X, const NeighborGraph& g, Index k, const std::vector<Index>& rows) {
+    const Pool Q = X(rows, Eigen::all);
+    const auto nn = acquire::nearest_neighbors(Q, X, k + 1);
+    Index hit = 0, total = 0;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        const Index i = rows[r];
+        std::set<Index> truth;
+        for (Index t = 0; t <= k && static_cast<Index>(truth.size()) < k; ++t)
+            if (nn.indices(static_cast<Index>(r), t) != i) truth.insert(nn.indices(static_cast<Index>(r), t));
+        total += static_cast<Index>(truth.size());
+        for (Index e = g.offsets[static_cast<std::size_t>(i)]; e < g.offsets[static_cast<std::size_t>(i) + 1]; ++e)
+            hit += static_cast<Index>(truth.count(g.indices[static_cast<std::size_t>(e)]));
+    }
+    return static_cast<double>(hit) / static_cast<double>(std::max<Index>(1, total));
+}
+
+std::map<std::string, std::string> parse(int argc, char** argv) {
+    std::map<std::string, std::string> out;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        const auto eq = a.find('=');
+        if (a.rfind("--", 0) != 0 || eq == std::string::npos) {
+            std::fprintf(stderr, "scale_neighbors: bad argument %s\n", a.c_str());
+            std::exit(2);
+        }
+        out[a.substr(2, eq - 2)] = a.substr(eq + 1);
+    }
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto flags = parse(argc, argv);
+    const auto get = [&](const char* name, const char* fallback) {
+        const auto it = flags.find(name);
+        return it == flags.end() ? std::string(fallback) : it->second;
+    };
+    const std::string task = get("task", "recall"), data = get("data", "synthetic");
+    const Index n = std::atoll(get("n", "100000").c_str()), d = std::atoll(get("d", "64").c_str());
+    const Index k = std::atoll(get("k", "20").c_str()), b = std::atoll(get("b", "1000").c_str());
+    const Index sample = std::atoll(get("sample", "2000").c_str());
+    const bool compare = get("compare", "0") == "1";
+    acquire::hnsw::Options h;
+    h.deterministic = get("parallel_build", "0") != "1";
+    h.M = std::atoll(get("M", std::to_string(h.M).c_str()).c_str());
+    h.ef_construction = std::atoll(get("ef_construction", std::to_string(h.ef_construction).c_str()).c_str());
+    h.ef_search = std::atoll(get("ef_search", "0").c_str());
+    h.shards = std::atoll(get("shards", std::to_string(h.shards).c_str()).c_str());
+
+    auto t0 = Clock::now();
+    const Pool X = load(data, n, d);
+    std::printf("{\"task\": \"%s\", \"data\": \"%s\", \"n\": %lld, \"d\": %lld, \"k\": %lld, \"b\": %lld, \"parallel_build\": %d, "
+                "\"shards\": %lld, \"load_s\": %.2f",
+                task.c_str(), data.c_str(), static_cast<long long>(X.rows()), static_cast<long long>(X.cols()),
+                static_cast<long long>(k), static_cast<long long>(b), h.deterministic ? 0 : 1, static_cast<long long>(h.shards), since(t0));
+    std::fflush(stdout);
+
+    if (task == "recall") {
+        t0 = Clock::now();
+        const NeighborGraph g = acquire::hnsw::knn_graph(X, k, h);
+        std::printf(", \"graph_s\": %.2f, \"peak_mb\": %.0f", since(t0), peak_mb());
+        std::printf(", \"recall\": %.4f", sampled_recall(X, g, k, sample_rows(X.rows(), sample)));
+    } else if (task == "facility") {
+        acquire::hnsw::Options cosine = h;
+        cosine.cosine = true;
+        t0 = Clock::now();
+        const NeighborGraph g = acquire::hnsw::knn_graph(X, k, cosine);
+        const double graph_s = since(t0);
+        acquire::FacilityLocationOptions o;
+        o.neighbors = k;
+        o.graph = &g;
+        const auto t1 = Clock::now();
+        const acquire::Selection picks = acquire::facility_location(X, {}, b, o);
+        std::printf(", \"graph_s\": %.2f, \"select_s\": %.2f, \"total_s\": %.2f, \"peak_mb\": %.0f", graph_s, since(t1),
+                    since(t0), peak_mb());
+        Pool unit = X;
+        unit.rowwise().normalize();
+        std::printf(", \"recall\": %.4f", sampled_recall(unit, g, k, sample_rows(X.rows(), sample)));
+        if (compare) {
+            acquire::FacilityLocationOptions exact;
+            exact.neighbors = k;
+            const auto t2 = Clock::now();
+            const acquire::Selection reference = acquire::facility_location(X, {}, b, exact);
+            const double exact_s = since(t2);
+            // The HNSW picks on the exact sparse objective (the exact graph's gains).
+            std::vector<Index> all(static_cast<std::size_t>(X.rows()));
+            for (Index i = 0; i < X.rows(); ++i) all[static_cast<std::size_t>(i)] = i;
+            auto eval = acquire::detail::sparse_gains(unit, all, k, nullptr, acquire::detail::DotSimilarity<float>{});
+            double f = 0;
+            for (const Index i : picks.indices) f = eval.take(i);
+            std::printf(", \"exact_s\": %.2f, \"objective_exact_picks\": %.6g, \"objective_hnsw_picks\": %.6g, "
+                        "\"objective_ratio\": %.6f, \"same_picks\": %zu",
+                        exact_s, reference.objective.back(), f, f / reference.objective.back(),
+                        [&] {
+                            std::set<Index> a(picks.indices.begin(), picks.indices.end());
+                            std::size_t same = 0;
+                            for (const Index i : reference.indices) same += a.count(i);
+                            return same;
+                        }());
+        }
+    } else if (task == "probcover") {
+        t0 = Clock::now();
+        const NeighborGraph g = acquire::hnsw::knn_graph(X, k, h);
+        const double graph_s = since(t0);
+        acquire::ProbCoverDeltaOptions dopt;
+        dopt.graph = &g;
+        const auto t1 = Clock::now();
+        const double delta = acquire::probcover_delta(X, Index(100), dopt);
+        const double delta_s = since(t1);
+        acquire::ProbCoverOptions o;
+        o.graph = &g;
+        const auto t2 = Clock::now();
+        const acquire::Selection picks = acquire::probcover(X, delta, b, o);
+        std::printf(", \"graph_s\": %.2f, \"delta_s\": %.2f, \"select_s\": %.2f, \"total_s\": %.2f, \"peak_mb\": %.0f, "
+                    "\"delta\": %.4f, \"covered\": %.0f",
+                    graph_s, delta_s, since(t2), since(t0), peak_mb(), delta, picks.objective.back());
+        // The balls' recall on sampled rows: listed ball members (before the union) over the
+        // exact ball sizes, by a scan of X per sampled row.
+        Index listed = 0, truth = 0;
+        const double r2 = delta * delta;
+        for (const Index i : sample_rows(X.rows(), std::min<Index>(sample, 500))) {
+            for (Index e = g.offsets[static_cast<std::size_t>(i)]; e < g.offsets[static_cast<std::size_t>(i) + 1]; ++e)
+                listed += g.distances[static_cast<std::size_t>(e)] < r2;
+            for (Index j = 0; j < X.rows(); ++j)
+                truth += j != i && acquire::detail::squared_distance(X.row(i), X.row(j)) < r2;
+        }
+        std::printf(", \"ball_recall\": %.4f, \"mean_exact_ball\": %.1f", truth ? double(listed) / double(truth) : 1.0,
+                    double(truth) / double(std::min<Index>(sample, 500)));
+    } else if (task == "typiclust") {
+        t0 = Clock::now();
+        const NeighborGraph g = acquire::hnsw::knn_graph(X, k, h);
+        const double graph_s = since(t0);
+        acquire::TypiClustOptions o;
+        o.graph = &g;
+        const auto t1 = Clock::now();
+        const acquire::Selection picks = acquire::typiclust(X, b, o);
+        std::printf(", \"graph_s\": %.2f, \"select_s\": %.2f, \"total_s\": %.2f, \"peak_mb\": %.0f, \"picks\": %zu",
+                    graph_s, since(t1), since(t0), peak_mb(), picks.indices.size());
+        std::printf(", \"recall\": %.4f", sampled_recall(X, g, k, sample_rows(X.rows(), sample)));
+    } else if (task == "cal") {
+        const Index labeled = std::max<Index>(1, X.rows() / 10);
+        acquire::synthetic::EmbeddingOptions lo;
+        lo.clusters = 100;
+        lo.seed = 1;  // the same clusters: the labeled rows come from the pool's distribution
+        const Pool L = acquire::synthetic::embeddings<float, Eigen::RowMajor>(labeled, X.cols(), lo);
+        const acquire::RowMatrix<float> P = acquire::synthetic::probabilities<float, Eigen::RowMajor>(X.rows(), 10);
+        acquire::synthetic::ProbabilityOptions po;
+        po.seed = 2;
+        const acquire::RowMatrix<float> Pl = acquire::synthetic::probabilities<float, Eigen::RowMajor>(labeled, 10, po);
+        t0 = Clock::now();
+        const NeighborGraph g = acquire::hnsw::knn_graph(X, L, 10, h);
+        const double graph_s = since(t0);
+        const auto t1 = Clock::now();
+        const Eigen::VectorXf s = acquire::contrastive_score(P, Pl, g);
+        std::printf(", \"labeled\": %lld, \"graph_s\": %.2f, \"select_s\": %.2f, \"total_s\": %.2f, \"peak_mb\": %.0f",
+                    static_cast<long long>(labeled), graph_s, since(t1), since(t0), peak_mb());
+        if (s.size() != X.rows()) return 1;
+    } else {
+        std::fprintf(stderr, "scale_neighbors: unknown task %s\n", task.c_str());
+        return 2;
+    }
+    std::printf("}\n");
+    return 0;
+}

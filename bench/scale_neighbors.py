@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Runs the large-pool neighbour runs (bench/scale_neighbors.cpp), one process each, and writes
+docs/scale.md.
+
+    /usr/bin/python3 bench/scale_neighbors.py                  # every run (about an hour on 2 cores)
+    /usr/bin/python3 bench/scale_neighbors.py --quick --out /tmp/s.md   # tiny pools: checks the script
+
+Each run is its own process, so its peak resident memory (getrusage) is its own; threads are the
+machine's (OMP_NUM_THREADS unless set). docs/scale.md is generated, never hand-edited. Standard
+library only.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# (task, flags): the protocol, fixed before the runs. Synthetic pools are d = 64 float, 100
+# clusters; k = 20 everywhere except CAL (10 labeled neighbours) and TypiClust (a graph of 40 for
+# its 20 in-cluster neighbours); b = 1000 for facility location, 100 for the low-budget
+# selectors (ProbCover, TypiClust).
+RUNS = [
+    ("recall", ["--n=10000"]),
+    ("recall", ["--n=100000"]),
+    ("recall", ["--n=1000000"]),
+    ("recall", ["--n=1000000", "--parallel_build=1"]),
+    ("recall", ["--data=fashion", "--n=70000"]),
+    ("facility", ["--n=100000", "--b=1000", "--compare=1"]),
+    ("facility", ["--n=1000000", "--b=1000"]),
+    ("probcover", ["--n=100000", "--b=100"]),
+    ("probcover", ["--n=1000000", "--b=100"]),
+    ("typiclust", ["--n=1000000", "--b=100", "--k=40"]),
+    ("cal", ["--n=1000000"]),
+    ("facility", ["--n=10000000", "--b=1000", "--sample=500"]),
+    ("typiclust", ["--n=10000000", "--b=100", "--k=40", "--sample=500"]),
+]
+QUICK = [
+    ("recall", ["--n=3000"]),
+    ("recall", ["--n=3000", "--parallel_build=1"]),
+    ("recall", ["--data=fashion", "--n=2000"]),
+    ("facility", ["--n=3000", "--b=50", "--compare=1"]),
+    ("probcover", ["--n=3000", "--b=20"]),
+    ("typiclust", ["--n=3000", "--b=20", "--k=40"]),
+    ("cal", ["--n=3000"]),
+]
+
+
+def run(binary, task, flags):
+    cmd = [binary, "--task=" + task] + flags
+    print("scale_neighbors.py: " + " ".join(cmd[1:]), file=sys.stderr, flush=True)
+    started = time.monotonic()
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    took = time.monotonic() - started
+    if out.returncode != 0:
+        print(out.stderr, file=sys.stderr)
+        return {"task": task, "flags": " ".join(flags), "error": "exit %d" % out.returncode, "wall_s": took}
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["wall_s"] = took
+    print("scale_neighbors.py:   %.0f s" % took, file=sys.stderr, flush=True)
+    return result
+
+
+def fmt_s(x):
+    return "—" if x is None else ("%.1f s" % x if x < 100 else "%.0f s (%.1f min)" % (x, x / 60))
+
+
+def fmt_n(n):
+    return "{:,}".format(n)
+
+
+def table(results):
+    lines = []
+    rec = [r for r in results if r.get("task") == "recall" and "error" not in r]
+    lines += ["## Recall of the HNSW graph", "",
+              "recall@k of `hnsw::knn_graph(X, k)` (default options: M = 16, ef_construction = 100, ef = "
+              "max(2 (k + 1), 40)) against the exact k nearest of sampled rows (`nearest_neighbors` of the "
+              "sample over every row), with the graph's build time (insertion in index order on one thread, "
+              "queries in parallel) and the run's peak memory.", "",
+              "| pool | N | d | k | build | recall@k | peak memory |", "|---|---|---|---|---|---|---|"]
+    for r in rec:
+        pool = "Fashion-MNIST pixels" if r["data"] == "fashion" else "clustered synthetic"
+        build = fmt_s(r["graph_s"]) + (" (parallel insertion)" if r["parallel_build"] else "")
+        lines.append("| %s | %s | %d | %d | %s | %.4f | %.0f MB |" % (
+            pool, fmt_n(r["n"]), r["d"], r["k"], build, r["recall"], r["peak_mb"]))
+    lines.append("")
+    sel = [r for r in results if r.get("task") != "recall" and "error" not in r]
+    lines += ["## Selectors on the HNSW graph", "",
+              "End to end: the graph (`hnsw::knn_graph`, deterministic) and the selector; clustered synthetic "
+              "float pools, d = 64.", "",
+              "| selector | N | k | b | graph | selection | total | peak memory | notes |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for r in sel:
+        notes = []
+        if "recall" in r:
+            notes.append("recall@%d %.4f" % (r["k"], r["recall"]))
+        if "objective_ratio" in r:
+            notes.append("exact sparse objective of its picks / of the exact graph's picks = %.4f "
+                         "(exact graph run %s; %d of %d picks shared)" % (
+                             r["objective_ratio"], fmt_s(r["exact_s"]), r["same_picks"], r["b"]))
+        if "delta" in r:
+            notes.append("purity-rule delta %.3f (its search %s), %d covered; balls hold %.1f%% of the exact "
+                         "balls' members (mean exact ball %.1f)" % (
+                             r["delta"], fmt_s(r["delta_s"]), r["covered"], 100 * r["ball_recall"],
+                             r["mean_exact_ball"]))
+        if "labeled" in r:
+            notes.append("%s labeled rows, 10 neighbours" % fmt_n(r["labeled"]))
+        lines.append("| %s | %s | %d | %s | %s | %s | %s | %.0f MB | %s |" % (
+            r["task"], fmt_n(r["n"]), r["k"], r["b"] if r["task"] != "cal" else "—", fmt_s(r["graph_s"]),
+            fmt_s(r["select_s"]), fmt_s(r["total_s"]), r["peak_mb"], "; ".join(notes)))
+    failed = [r for r in results if "error" in r]
+    if failed:
+        lines += ["", "Failed runs: " + "; ".join("%s %s (%s)" % (r["task"], r["flags"], r["error"]) for r in failed)]
+    return lines
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build", default=os.path.join(ROOT, "build", "release", "bench"))
+    parser.add_argument("--out", default=os.path.join(ROOT, "docs", "scale.md"))
+    parser.add_argument("--quick", action="store_true", help="tiny pools: checks the script")
+    parser.add_argument("--only", default=None, help="comma-separated tasks to run")
+    args = parser.parse_args(argv)
+    binary = os.path.join(args.build, "scale_neighbors")
+    if not os.access(binary, os.X_OK):
+        print("scale_neighbors.py: %s not found (needs hnswlib and zlib)" % binary, file=sys.stderr)
+        return 1
+    runs = QUICK if args.quick else RUNS
+    if args.only:
+        runs = [r for r in runs if r[0] in args.only.split(",")]
+    started = time.monotonic()
+    results = [run(binary, task, flags) for task, flags in runs]
+    took = time.monotonic() - started
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    lines = ["# Pools of 10^6 and 10^7: neighbour graphs at scale", "",
+             "Generated by `bench/scale_neighbors.py`%s on %s (%d threads), commit %s, %s; %d runs in %.0f min. "
+             "Never hand-edited." % (" --quick" if args.quick else "", cpu, os.cpu_count() or 0, commit,
+                                     datetime.date.today().isoformat(), len(results), took / 60), ""]
+    lines += table(results)
+    with open(args.out, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("scale_neighbors.py: wrote %s" % args.out, file=sys.stderr)
+    return 1 if any("error" in r for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
