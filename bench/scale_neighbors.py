@@ -21,6 +21,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE_NAME = "scale_neighbors.jsonl"
 
 # (task, flags): the protocol, fixed before the runs. Synthetic pools are d = 64 float, 100
 # clusters; k = 20 everywhere except CAL (10 labeled neighbours) and TypiClust (a graph of 40 for
@@ -30,7 +31,8 @@ RUNS = [
     ("recall", ["--n=10000"]),
     ("recall", ["--n=100000"]),
     ("recall", ["--n=1000000"]),
-    ("recall", ["--n=1000000", "--parallel_build=1"]),
+    ("recall", ["--n=1000000", "--shards=1"]),
+    ("recall", ["--n=1000000", "--shards=1", "--parallel_build=1"]),
     ("recall", ["--data=fashion", "--n=70000"]),
     ("facility", ["--n=100000", "--b=1000", "--compare=1"]),
     ("facility", ["--n=1000000", "--b=1000"]),
@@ -46,7 +48,7 @@ HUGE = [
 ]
 QUICK = [
     ("recall", ["--n=3000"]),
-    ("recall", ["--n=3000", "--parallel_build=1"]),
+    ("recall", ["--n=3000", "--shards=1", "--parallel_build=1"]),
     ("recall", ["--data=fashion", "--n=2000"]),
     ("facility", ["--n=3000", "--b=50", "--compare=1"]),
     ("probcover", ["--n=3000", "--b=20"]),
@@ -55,7 +57,11 @@ QUICK = [
 ]
 
 
-def run(binary, task, flags):
+def run(binary, task, flags, cache):
+    key = " ".join([task] + flags)
+    if key in cache:
+        print("scale_neighbors.py: %s (from %s)" % (key, CACHE_NAME), file=sys.stderr, flush=True)
+        return cache[key]
     cmd = [binary, "--task=" + task] + flags
     print("scale_neighbors.py: " + " ".join(cmd[1:]), file=sys.stderr, flush=True)
     started = time.monotonic()
@@ -66,6 +72,7 @@ def run(binary, task, flags):
         return {"task": task, "flags": " ".join(flags), "error": "exit %d" % out.returncode, "wall_s": took}
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["wall_s"] = took
+    result["key"] = key
     print("scale_neighbors.py:   %.0f s" % took, file=sys.stderr, flush=True)
     return result
 
@@ -90,7 +97,10 @@ def table(results):
               "| pool | N | d | k | build | recall@k | peak memory |", "|---|---|---|---|---|---|---|"]
     for r in rec:
         pool = "Fashion-MNIST pixels" if r["data"] == "fashion" else "clustered synthetic"
-        build = fmt_s(r["graph_s"]) + (" (parallel insertion)" if r["parallel_build"] else "")
+        how = ["one index" if r.get("shards", 2) == 1 else "%d shards" % r.get("shards", 2)]
+        if r["parallel_build"]:
+            how.append("parallel insertion, not reproducible")
+        build = fmt_s(r["graph_s"]) + " (" + ", ".join(how) + ")"
         lines.append("| %s | %s | %d | %d | %s | %.4f | %.0f MB |" % (
             pool, fmt_n(r["n"]), r["d"], r["k"], build, r["recall"], r["peak_mb"]))
     lines.append("")
@@ -131,6 +141,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="tiny pools: checks the script")
     parser.add_argument("--only", default=None, help="comma-separated tasks to run")
     parser.add_argument("--huge", action="store_true", help="add the N = 10^7 runs")
+    parser.add_argument("--fresh", action="store_true", help="ignore the cache of finished runs")
     args = parser.parse_args(argv)
     binary = os.path.join(args.build, "scale_neighbors")
     if not os.access(binary, os.X_OK):
@@ -140,7 +151,22 @@ def main(argv=None):
     if args.only:
         runs = [r for r in runs if r[0] in args.only.split(",")]
     started = time.monotonic()
-    results = [run(binary, task, flags) for task, flags in runs]
+    # Each finished run is appended to a cache beside the binary, so an interrupted session
+    # resumes where it stopped; --fresh ignores it.
+    cache_path = os.path.join(args.build, CACHE_NAME)
+    cache = {}
+    if not args.fresh and os.path.exists(cache_path):
+        with open(cache_path) as f:
+            for line in f:
+                r = json.loads(line)
+                cache[r["key"]] = r
+    results = []
+    for task, flags in runs:
+        r = run(binary, task, flags, cache)
+        results.append(r)
+        if "error" not in r and r.get("key") not in cache:
+            with open(cache_path, "a") as f:
+                f.write(json.dumps(r) + "\n")
     took = time.monotonic() - started
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()

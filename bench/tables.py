@@ -42,6 +42,7 @@ SIZES = {
     "bench_stack_scorers": [["--n=100000", "--t=20", "--k=10,100"]],
     "bench_dense": [["--n=256", "--k=10", "--side=128", "--stack_n=16", "--stack_side=64", "--t=20",
                      "--tokens=1000000", "--length=100"]],
+    "bench_neighbors": [["--n=20000", "--d=64", "--k=20", "--b=100"]],
     # --reference=1: the implementation before the rewrite (double pool only); --full and --differ
     # stay off (they add untabulated variants and counters).
     "bench_batch_bald": [["--n=1000", "--fn=10000,100000", "--t=20", "--k=10", "--b=10", "--configs=10000",
@@ -155,6 +156,20 @@ FAMILIES = [
             Table("reference/flat_entropy", "acquire::entropy on the same token rows",
                   [Row("ragged_score entropy, max", "ragged_entropy/max/checked", "ragged_entropy/max/unchecked"),
                    Row("sequence_score mnlp", "sequence_score/mnlp/checked", "sequence_score/mnlp/unchecked")])]),
+    Family("bench_neighbors", "Neighbour graphs",
+           "Exact and HNSW neighbour graphs and the selectors that read them, end to end (graph included), on "
+           "a clustered float pool (100 clusters, d = 64); one run each. Pools of 10^6 are in docs/scale.md.",
+           [Table("reference/exact_graph", "the exact k-nearest-neighbour graph (`knn_graph`, tiled products)",
+                  [Row("hnsw::knn_graph", "hnsw_graph", checks="fixed")], counters=["recall"]),
+            Table("facility_location/exact", "sparse facility location with the exact search",
+                  [Row("facility_location on an HNSW cosine graph", "facility_location/hnsw", checks="fixed")],
+                  counters=["recall"]),
+            Table("probcover/exact", "ProbCover with the exact ball graph",
+                  [Row("probcover on an HNSW graph", "probcover/hnsw", checks="fixed")]),
+            Table("typiclust/exact", "TypiClust with the exact typicality per cluster",
+                  [Row("typiclust on an HNSW graph of 2 k", "typiclust/hnsw", checks="fixed")]),
+            Table("contrastive/exact", "CAL with the exact search over the labeled rows",
+                  [Row("contrastive_score on an HNSW graph", "contrastive/hnsw", checks="fixed")])]),
     Family("bench_batch_bald", "BatchBALD",
            "Default options (lazy greedy, checks on), disagreement-2 synthetic stacks; exact joint up to C "
            "configurations, then M sampled. `reference/before` (the implementation before the GEMM + lazy "
