@@ -7,19 +7,20 @@ A block is one of three kinds, told by an HTML comment on the line before it:
                            probabilities `P`, embeddings `H`, `labeled`, ...);
   <!-- snippet: torch -->  a fragment that needs libtorch (context_torch.hpp);
   <!-- snippet: mpi -->    a fragment that needs MPI (context_mpi.hpp);
+  <!-- snippet: hnsw -->   a fragment that needs hnswlib (context_hnsw.hpp);
   <!-- snippet: skip -->   not compiled (say why in the text);
 A complete program (a block that defines `int main`) belongs in examples/, which the suite
 builds and runs; here it is an error unless marked skip. `#include` lines of a fragment move to
 the top of its translation unit.
 
-    snippets.py --out DIR FILE.md...   writes DIR/snippets_{plain,torch,mpi}.cpp
+    snippets.py --out DIR FILE.md...   writes DIR/snippets_{plain,torch,mpi,hnsw}.cpp
 """
 import argparse
 import pathlib
 import re
 import sys
 
-KINDS = ("plain", "torch", "mpi")
+KINDS = ("plain", "torch", "mpi", "hnsw")
 
 
 def blocks(path):

@@ -35,8 +35,11 @@ namespace acquire {
 /// indices.size() = distances.size(). A graph over one set (query = reference = the pool) holds
 /// no self loops. Memory 16 bytes per edge (8-byte index, double distance) plus 8 N.
 struct NeighborGraph {
+    /// N + 1 entries: row i's neighbours sit at [offsets[i], offsets[i + 1]).
     std::vector<Index> offsets;
+    /// The neighbours' reference rows, nearest first within each row.
     std::vector<Index> indices;
+    /// Their squared Euclidean distances, ascending within each row.
     std::vector<double> distances;
     /// N, the query rows.
     Index rows() const { return offsets.empty() ? 0 : static_cast<Index>(offsets.size()) - 1; }

@@ -51,6 +51,55 @@ Neighbors<typename DQ::Scalar> nearest_neighbors(const Eigen::MatrixBase<DQ>& qu
     return nearest_neighbors(query, reference, k, KnnOptions{options.memory_bytes, options.checks});
 }
 
+/// @}
+
+namespace detail {
+
+/// The checks both contrastive_score overloads share: shapes, class counts, epsilon.
+template <class DPP, class DPL>
+void check_contrastive(const char* fn, const Eigen::MatrixBase<DPP>& P_pool, const Eigen::MatrixBase<DPL>& P_labeled,
+                       const ContrastiveOptions& options) {
+    static_assert(std::is_same_v<typename DPP::Scalar, typename DPL::Scalar>,
+                  "pool and labeled probabilities must have the same Scalar");
+    check_shape(fn, "pool probabilities", P_pool.rows(), P_pool.cols());
+    check_shape(fn, "labeled probabilities", P_labeled.rows(), P_labeled.cols());
+    if (P_labeled.cols() != P_pool.cols())
+        fail(fn, "pool probabilities has ", P_pool.cols(), " classes but labeled probabilities has ",
+             P_labeled.cols());
+    if (!(options.epsilon > 0 && options.epsilon < 1))
+        fail(fn, "options epsilon must be in (0, 1), got ", options.epsilon);
+}
+
+/// (1/count) sum over a pool row's `count` labeled neighbours neighbour(0 .. count - 1) of
+/// KL(p_l || p_x), with ln max(p_x, epsilon), clamped at 0.
+template <class Scalar>
+class MeanKl {
+public:
+    template <class DPL>
+    MeanKl(const Eigen::MatrixBase<DPL>& P_labeled, double epsilon)
+        : pl_(P_labeled), log_pl_(pl_.array().max(std::numeric_limits<Scalar>::min()).log()),  // 0 ln(tiny) = 0
+          eps_(static_cast<Scalar>(epsilon)) {}
+    template <class Row, class Neighbour>
+    Scalar operator()(const Row& px, Index count, Neighbour&& neighbour) const {
+        const Eigen::Array<Scalar, 1, Eigen::Dynamic> log_px = px.array().max(eps_).log();
+        Scalar sum = 0;
+        for (Index j = 0; j < count; ++j) {
+            const Index l = neighbour(j);
+            sum += (pl_.row(l).array() * (log_pl_.row(l).array() - log_px)).sum();
+        }
+        return std::max(Scalar(0), sum / static_cast<Scalar>(count));
+    }
+
+private:
+    RowMatrix<Scalar> pl_, log_pl_;
+    Scalar eps_;
+};
+
+}  // namespace detail
+
+/// \addtogroup embedding_scorers
+/// @{
+
 /// CAL contrastive score (Margatina et al. 2021): with N(x) the k labeled samples nearest to
 /// pool sample x in feature space (`nearest_neighbors` on H),
 ///
@@ -74,41 +123,20 @@ Vector<typename DPP::Scalar> contrastive_score(const Eigen::MatrixBase<DPP>& P_p
                                                const ContrastiveOptions& options = {}) {
     constexpr const char* fn = "contrastive_score";
     using Scalar = typename DPP::Scalar;
-    static_assert(std::is_same_v<Scalar, typename DPL::Scalar>,
-                  "pool and labeled probabilities must have the same Scalar");
-    detail::check_shape(fn, "pool probabilities", P_pool.rows(), P_pool.cols());
-    detail::check_shape(fn, "labeled probabilities", P_labeled.rows(), P_labeled.cols());
-    if (P_labeled.cols() != P_pool.cols())
-        detail::fail(fn, "pool probabilities has ", P_pool.cols(), " classes but labeled probabilities has ",
-                     P_labeled.cols());
+    detail::check_contrastive(fn, P_pool, P_labeled, options);
     detail::check_same_rows(fn, "pool probabilities", P_pool.rows(), "pool features", H_pool.rows());
     detail::check_same_rows(fn, "labeled probabilities", P_labeled.rows(), "labeled features",
                             H_labeled.rows());
-    if (!(options.epsilon > 0 && options.epsilon < 1))
-        detail::fail(fn, "options epsilon must be in (0, 1), got ", options.epsilon);
     detail::check_knn_inputs(fn, H_pool, "pool features", H_labeled, "labeled features", k, options.memory_bytes,
                              options.checks);
     detail::check_probabilities(fn, "pool probabilities", P_pool, options.checks);
     detail::check_probabilities(fn, "labeled probabilities", P_labeled, options.checks);
 
-    constexpr Scalar tiny = std::numeric_limits<Scalar>::min();
-    const auto eps = static_cast<Scalar>(options.epsilon);
-    const RowMatrix<Scalar> pl = P_labeled;
-    const RowMatrix<Scalar> log_pl = pl.array().max(tiny).log();  // 0 * ln(tiny) = 0
+    const detail::MeanKl<Scalar> mean_kl(P_labeled, options.epsilon);
     Vector<Scalar> out(P_pool.rows());
-    detail::knn_blocks(H_pool, H_labeled, k, options.memory_bytes,
-                       [&](Index r0, Index nb, const auto& idx, const auto&) {
-                           Eigen::Array<Scalar, 1, Eigen::Dynamic> log_px(P_pool.cols());
-                           for (Index i = 0; i < nb; ++i) {
-                               log_px = P_pool.row(r0 + i).array().max(eps).log();
-                               Scalar sum = 0;
-                               for (Index j = 0; j < k; ++j) {
-                                   const Index l = idx(i, j);
-                                   sum += (pl.row(l).array() * (log_pl.row(l).array() - log_px)).sum();
-                               }
-                               out[r0 + i] = std::max(Scalar(0), sum / static_cast<Scalar>(k));
-                           }
-                       });
+    detail::knn_blocks(H_pool, H_labeled, k, options.memory_bytes, [&](Index r0, Index nb, const auto& idx, const auto&) {
+        for (Index i = 0; i < nb; ++i) out[r0 + i] = mean_kl(P_pool.row(r0 + i), k, [&](Index j) { return idx(i, j); });
+    });
     return out;
 }
 
@@ -124,35 +152,18 @@ Vector<typename DPP::Scalar> contrastive_score(const Eigen::MatrixBase<DPP>& P_p
                                                const ContrastiveOptions& options = {}) {
     constexpr const char* fn = "contrastive_score";
     using Scalar = typename DPP::Scalar;
-    static_assert(std::is_same_v<Scalar, typename DPL::Scalar>,
-                  "pool and labeled probabilities must have the same Scalar");
-    detail::check_shape(fn, "pool probabilities", P_pool.rows(), P_pool.cols());
-    detail::check_shape(fn, "labeled probabilities", P_labeled.rows(), P_labeled.cols());
-    if (P_labeled.cols() != P_pool.cols())
-        detail::fail(fn, "pool probabilities has ", P_pool.cols(), " classes but labeled probabilities has ",
-                     P_labeled.cols());
-    if (!(options.epsilon > 0 && options.epsilon < 1))
-        detail::fail(fn, "options epsilon must be in (0, 1), got ", options.epsilon);
+    detail::check_contrastive(fn, P_pool, P_labeled, options);
     detail::check_tolerance(fn, options.checks);
     detail::check_graph(fn, "graph", graph, P_pool.rows(), P_labeled.rows(), false);
     for (Index i = 0; i < graph.rows(); ++i)
         if (graph.degree(i) == 0) detail::fail(fn, "graph row ", i, " lists no labeled neighbour");
     detail::check_probabilities(fn, "pool probabilities", P_pool, options.checks);
     detail::check_probabilities(fn, "labeled probabilities", P_labeled, options.checks);
-
-    constexpr Scalar tiny = std::numeric_limits<Scalar>::min();
-    const auto eps = static_cast<Scalar>(options.epsilon);
-    const RowMatrix<Scalar> pl = P_labeled;
-    const RowMatrix<Scalar> log_pl = pl.array().max(tiny).log();  // 0 * ln(tiny) = 0
+    const detail::MeanKl<Scalar> mean_kl(P_labeled, options.epsilon);
     Vector<Scalar> out(P_pool.rows());
     detail::parallel_for(P_pool.rows(), 256, [&](Index i) {
-        const Eigen::Array<Scalar, 1, Eigen::Dynamic> log_px = P_pool.row(i).array().max(eps).log();
-        Scalar sum = 0;
-        for (Index e = graph.offsets[static_cast<std::size_t>(i)]; e < graph.offsets[static_cast<std::size_t>(i) + 1]; ++e) {
-            const Index l = graph.indices[static_cast<std::size_t>(e)];
-            sum += (pl.row(l).array() * (log_pl.row(l).array() - log_px)).sum();
-        }
-        out[i] = std::max(Scalar(0), sum / static_cast<Scalar>(graph.degree(i)));
+        const Index* listed = graph.indices.data() + graph.offsets[static_cast<std::size_t>(i)];
+        out[i] = mean_kl(P_pool.row(i), graph.degree(i), [&](Index j) { return listed[j]; });
     });
     return out;
 }
