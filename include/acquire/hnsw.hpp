@@ -39,6 +39,17 @@
 #include "acquire/core/parallel.hpp"
 #include "acquire/core/simd.hpp"
 
+// hnswlib 0.6's searches prefetch one entry past the end of a link list: a 4-byte read outside
+// the list's allocation whose value only feeds a prefetch (harmless on real hardware, and
+// reported by AddressSanitizer). Under AddressSanitizer hnswlib's manual SSE code, where those
+// prefetches live, is turned off; acquire's own distance kernel (below) serves either way.
+#if defined(__SANITIZE_ADDRESS__) && !defined(NO_MANUAL_VECTORIZATION)
+#define NO_MANUAL_VECTORIZATION
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) && !defined(NO_MANUAL_VECTORIZATION)
+#define NO_MANUAL_VECTORIZATION
+#endif
+#endif
 #include <hnswlib/hnswlib.h>
 
 #include <algorithm>

@@ -138,8 +138,10 @@ void damage(fuzz::Bytes& in, NeighborGraph& g, Index references) {
     auto& o = g.offsets;
     auto& idx = g.indices;
     auto& dist = g.distances;
-    const Index entries = static_cast<Index>(idx.size());
+    // An earlier change may have left indices and distances of different lengths.
+    const Index entries = static_cast<Index>(idx.size()), distances = static_cast<Index>(dist.size());
     const auto any_entry = [&] { return static_cast<std::size_t>(in.upto(entries - 1)); };
+    const auto any_distance = [&] { return static_cast<std::size_t>(in.upto(distances - 1)); };
     switch (in.byte() % 13) {
         case 0:
             if (!o.empty()) o[0] = in.flag() ? 1 : -1;
@@ -177,18 +179,18 @@ void damage(fuzz::Bytes& in, NeighborGraph& g, Index references) {
             }
             break;
         case 8:
-            if (entries > 0) dist[any_entry()] = in.value<double>();
+            if (distances > 0) dist[any_distance()] = in.value<double>();
             break;
         case 9:  // out of order (when the two differ and share a row)
-            if (entries > 1) {
-                const auto e = static_cast<std::size_t>(1 + in.upto(entries - 2));
+            if (distances > 1) {
+                const auto e = static_cast<std::size_t>(1 + in.upto(distances - 2));
                 std::swap(dist[e], dist[e - 1]);
             }
             break;
         case 10:
-            if (entries > 0) {
+            if (distances > 0) {
                 const Index c = in.upto(4);
-                dist[any_entry()] = c == 0   ? std::numeric_limits<double>::quiet_NaN()
+                dist[any_distance()] = c == 0   ? std::numeric_limits<double>::quiet_NaN()
                                     : c == 1 ? std::numeric_limits<double>::infinity()
                                     : c == 2 ? -std::numeric_limits<double>::denorm_min()
                                     : c == 3 ? -0.0  // == 0: valid
