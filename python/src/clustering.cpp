@@ -17,8 +17,9 @@ using scalar_of = typename std::decay_t<M>::Scalar;
 py::object namespace_of(py::dict fields) { return py::module_::import("types").attr("SimpleNamespace")(**fields); }
 
 TypiClustOptions typiclust_options(IndexArg labeled, Index neighbors, Index max_clusters, Index min_cluster_size,
-                                   std::size_t memory_bytes, const KMeansOptions& kmeans) {
+                                   std::size_t memory_bytes, const KMeansOptions& kmeans, GraphArg graph) {
     TypiClustOptions o;
+    o.graph = graph_of(graph, "typiclust");
     o.labeled = indices(labeled, "typiclust", "labeled");
     o.neighbors = neighbors;
     o.max_clusters = max_clusters;
@@ -80,20 +81,22 @@ void bind_clustering(py::module_& m) {
     m.def(
         "typiclust",
         [](ArrayArg X, Index b, IndexArg labeled, Index neighbors, Index max_clusters, Index min_cluster_size,
-           std::size_t memory_bytes, const KMeansOptions& kmeans) {
-            const auto o = typiclust_options(labeled, neighbors, max_clusters, min_cluster_size, memory_bytes, kmeans);
+           std::size_t memory_bytes, const KMeansOptions& kmeans, GraphArg graph) {
+            const auto o =
+                typiclust_options(labeled, neighbors, max_clusters, min_cluster_size, memory_bytes, kmeans, graph);
             return with_matrix(X, "typiclust", "X", [&](const auto& x) {
                 return py::cast(released([&] { return acquire::typiclust(x, b, o); }));
             });
         },
         py::arg("X"), py::arg("b"), py::arg("labeled") = py::none(), py::arg("neighbors") = 20,
         py::arg("max_clusters") = 500, py::arg("min_cluster_size") = 5, py::arg("memory_bytes") = std::size_t(32) << 20,
-        py::arg("kmeans") = KMeansOptions(), doc::typiclust);
+        py::arg("kmeans") = KMeansOptions(), py::arg("graph") = py::none(), doc::typiclust);
     m.def(
         "typiclust",
         [](ArrayArg X, IndexArg assignment, Index b, IndexArg labeled, Index neighbors, Index max_clusters,
-           Index min_cluster_size, std::size_t memory_bytes, const KMeansOptions& kmeans) {
-            const auto o = typiclust_options(labeled, neighbors, max_clusters, min_cluster_size, memory_bytes, kmeans);
+           Index min_cluster_size, std::size_t memory_bytes, const KMeansOptions& kmeans, GraphArg graph) {
+            const auto o =
+                typiclust_options(labeled, neighbors, max_clusters, min_cluster_size, memory_bytes, kmeans, graph);
             const std::vector<Index> a = indices(assignment, "typiclust", "assignment");
             return with_matrix(X, "typiclust", "X", [&](const auto& x) {
                 return py::cast(released([&] { return acquire::typiclust(x, a, b, o); }));
@@ -101,7 +104,7 @@ void bind_clustering(py::module_& m) {
         },
         py::arg("X"), py::arg("assignment"), py::arg("b"), py::arg("labeled") = py::none(), py::arg("neighbors") = 20,
         py::arg("max_clusters") = 500, py::arg("min_cluster_size") = 5, py::arg("memory_bytes") = std::size_t(32) << 20,
-        py::arg("kmeans") = KMeansOptions(), "typiclust with a clustering given (assignment[i] = cluster of row i).");
+        py::arg("kmeans") = KMeansOptions(), py::arg("graph") = py::none(), "typiclust with a clustering given (assignment[i] = cluster of row i).");
 
     m.def(
         "agglomerative_clustering",

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "acquire/core/error.hpp"
+#include "acquire/core/neighbor_graph.hpp"
 #include "acquire/core/selection.hpp"
 #include "acquire/core/stack.hpp"
 #include "acquire/select/cluster.hpp"
@@ -54,6 +55,10 @@ struct IndexArg {
     operator py::handle() const { return h; }  // NOLINT
 };
 struct ChecksArg {
+    py::handle h;
+    operator py::handle() const { return h; }  // NOLINT
+};
+struct GraphArg {
     py::handle h;
     operator py::handle() const { return h; }  // NOLINT
 };
@@ -319,6 +324,17 @@ inline CheckOptions checks_of(py::handle obj) {
     type_error("acquire: checks must be a bool or an acquire_al.CheckOptions, got " + type);
 }
 
+/// `graph`: None (the exact search) or an acquire_al.NeighborGraph, read in place (the
+/// options hold a pointer; the caller's reference keeps the graph alive for the call).
+inline const NeighborGraph* graph_of(py::handle obj, const char* function) {
+    if (obj.is_none()) return nullptr;
+    if (!py::isinstance<NeighborGraph>(obj))
+        type_error(where(function, "graph") + " must be an acquire_al.NeighborGraph (knn_graph, hnsw.knn_graph or "
+                                              "NeighborGraph(offsets, indices, distances)) or None, got " +
+                   std::string(py::str(py::type::handle_of(obj).attr("__name__"))));
+    return &obj.cast<const NeighborGraph&>();
+}
+
 /// A dtype keyword ("float32", "float64", np.float32, np.dtype(...)) as float or double.
 inline Dtype dtype_of(py::handle dtype, const char* function) {
     const std::string name = py::str(py::module_::import("numpy").attr("dtype")(dtype).attr("name"));
@@ -351,6 +367,7 @@ void bind_clustering(py::module_& m);
 void bind_batch_bald(py::module_& m);
 void bind_synthetic(py::module_& m);
 void bind_by_score(py::module_& m);
+void bind_neighbors(py::module_& m);
 
 }  // namespace acquire::python
 
@@ -370,5 +387,6 @@ namespace pybind11::detail {
 ACQUIRE_NAMED_ARG(ArrayArg, "numpy.ndarray | torch.Tensor")
 ACQUIRE_NAMED_ARG(IndexArg, "Sequence[int] | numpy.ndarray | None")
 ACQUIRE_NAMED_ARG(ChecksArg, "bool | CheckOptions")
+ACQUIRE_NAMED_ARG(GraphArg, "NeighborGraph | None")
 #undef ACQUIRE_NAMED_ARG
 }  // namespace pybind11::detail

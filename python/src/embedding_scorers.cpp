@@ -77,6 +77,23 @@ void bind_embedding_scorers(py::module_& m) {
 
     m.def(
         "contrastive_score",
+        [](ArrayArg P_pool, ArrayArg P_labeled, const NeighborGraph& graph, double epsilon, ChecksArg checks) {
+            ContrastiveOptions o;
+            o.epsilon = epsilon;
+            o.checks = checks_of(checks);
+            return with_matrix(P_pool, "contrastive_score", "P_pool", [&](const auto& pp) {
+                py::array keep;
+                const auto pl = matrix_as<scalar_of<decltype(pp)>>(P_labeled, keep, "contrastive_score", "P_labeled");
+                return py::object(to_numpy(released([&] { return acquire::contrastive_score(pp, pl, graph, o); })));
+            });
+        },
+        py::arg("P_pool"), py::arg("P_labeled"), py::arg("graph"), py::arg("epsilon") = 1e-12,
+        py::arg("checks") = true,
+        "contrastive_score(P_pool, P_labeled, graph): CAL with each pool row's labeled neighbours read from a "
+        "pool-to-labeled NeighborGraph (e.g. hnsw.knn_graph(H_pool, H_labeled, k)) instead of an exact search "
+        "over the features; every row must list at least one neighbour.");
+    m.def(
+        "contrastive_score",
         [](ArrayArg P_pool, ArrayArg H_pool, ArrayArg P_labeled, ArrayArg H_labeled, Index k, double epsilon,
            std::size_t memory_bytes, ChecksArg checks) {
             ContrastiveOptions o;

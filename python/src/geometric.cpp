@@ -24,7 +24,8 @@ Metric metric_of(const std::string& name) {
 }
 
 FacilityLocationOptions facility_options(bool lazy, bool stochastic, double epsilon, std::uint64_t seed,
-                                         std::size_t memory_bytes, Index neighbors, ChecksArg checks) {
+                                         std::size_t memory_bytes, Index neighbors, GraphArg graph, ChecksArg checks,
+                                         const char* function) {
     FacilityLocationOptions o;
     o.lazy = lazy;
     o.stochastic = stochastic;
@@ -32,6 +33,7 @@ FacilityLocationOptions facility_options(bool lazy, bool stochastic, double epsi
     o.seed = seed;
     o.memory_bytes = memory_bytes;
     o.neighbors = neighbors;
+    o.graph = graph_of(graph, function);
     o.checks = checks_of(checks);
     return o;
 }
@@ -105,8 +107,9 @@ void bind_geometric(py::module_& m) {
     m.def(
         "facility_location",
         [](ArrayArg X, IndexArg candidates, Index b, bool lazy, bool stochastic, double epsilon, std::uint64_t seed,
-           std::size_t memory_bytes, Index neighbors, ChecksArg checks) {
-            const auto o = facility_options(lazy, stochastic, epsilon, seed, memory_bytes, neighbors, checks);
+           std::size_t memory_bytes, Index neighbors, GraphArg graph, ChecksArg checks) {
+            const auto o = facility_options(lazy, stochastic, epsilon, seed, memory_bytes, neighbors, graph, checks,
+                                            "facility_location");
             const std::vector<Index> c = indices(candidates, "facility_location", "candidates");
             return with_matrix(X, "facility_location", "X", [&](const auto& x) {
                 return py::cast(released([&] { return acquire::facility_location(x, c, b, o); }));
@@ -114,13 +117,14 @@ void bind_geometric(py::module_& m) {
         },
         py::arg("X"), py::arg("candidates"), py::arg("b"), py::arg("lazy") = true, py::arg("stochastic") = false,
         py::arg("epsilon") = 0.01, py::arg("seed") = 0, py::arg("memory_bytes") = std::size_t(1) << 30,
-        py::arg("neighbors") = 0, py::arg("checks") = true, doc::facility_location);
+        py::arg("neighbors") = 0, py::arg("graph") = py::none(), py::arg("checks") = true, doc::facility_location);
 
     m.def(
         "max_coverage",
         [](ArrayArg X, double radius, Index b, IndexArg candidates, bool lazy, bool stochastic, double epsilon,
-           std::uint64_t seed, std::size_t memory_bytes, Index neighbors, ChecksArg checks) {
-            const auto o = facility_options(lazy, stochastic, epsilon, seed, memory_bytes, neighbors, checks);
+           std::uint64_t seed, std::size_t memory_bytes, Index neighbors, GraphArg graph, ChecksArg checks) {
+            const auto o = facility_options(lazy, stochastic, epsilon, seed, memory_bytes, neighbors, graph, checks,
+                                            "max_coverage");
             const std::vector<Index> c = indices(candidates, "max_coverage", "candidates");
             return with_matrix(X, "max_coverage", "X", [&](const auto& x) {
                 return py::cast(released([&] { return acquire::max_coverage(x, radius, b, c, o); }));
@@ -128,14 +132,15 @@ void bind_geometric(py::module_& m) {
         },
         py::arg("X"), py::arg("radius"), py::arg("b"), py::arg("candidates") = py::none(), py::arg("lazy") = true,
         py::arg("stochastic") = false, py::arg("epsilon") = 0.01, py::arg("seed") = 0,
-        py::arg("memory_bytes") = std::size_t(1) << 30, py::arg("neighbors") = 0, py::arg("checks") = true,
-        doc::max_coverage);
+        py::arg("memory_bytes") = std::size_t(1) << 30, py::arg("neighbors") = 0, py::arg("graph") = py::none(),
+        py::arg("checks") = true, doc::max_coverage);
 
     m.def(
         "probcover",
         [](ArrayArg X, double delta, Index b, IndexArg labeled, std::size_t memory_bytes, std::size_t tile_bytes,
-           ChecksArg checks) {
+           GraphArg graph, ChecksArg checks) {
             ProbCoverOptions o;
+            o.graph = graph_of(graph, "probcover");
             o.labeled = indices(labeled, "probcover", "labeled");
             o.memory_bytes = memory_bytes;
             o.tile_bytes = tile_bytes;
@@ -146,10 +151,11 @@ void bind_geometric(py::module_& m) {
         },
         py::arg("X"), py::arg("delta"), py::arg("b"), py::arg("labeled") = py::none(),
         py::arg("memory_bytes") = std::size_t(1) << 30, py::arg("tile_bytes") = std::size_t(32) << 20,
-        py::arg("checks") = true, doc::probcover);
+        py::arg("graph") = py::none(), py::arg("checks") = true, doc::probcover);
 
-    auto delta_options = [](double alpha, std::size_t tile_bytes, const KMeansOptions& kmeans) {
+    auto delta_options = [](double alpha, std::size_t tile_bytes, const KMeansOptions& kmeans, GraphArg graph) {
         ProbCoverDeltaOptions o;
+        o.graph = graph_of(graph, "probcover_delta");
         o.alpha = alpha;
         o.tile_bytes = tile_bytes;
         o.kmeans = kmeans;
@@ -157,25 +163,27 @@ void bind_geometric(py::module_& m) {
     };
     m.def(
         "probcover_delta",
-        [delta_options](ArrayArg X, Index clusters, double alpha, std::size_t tile_bytes, const KMeansOptions& kmeans) {
-            const auto o = delta_options(alpha, tile_bytes, kmeans);
+        [delta_options](ArrayArg X, Index clusters, double alpha, std::size_t tile_bytes, const KMeansOptions& kmeans,
+                          GraphArg graph) {
+            const auto o = delta_options(alpha, tile_bytes, kmeans, graph);
             return with_matrix(X, "probcover_delta", "X", [&](const auto& x) {
                 return py::cast(released([&] { return acquire::probcover_delta(x, clusters, o); }));
             });
         },
         py::arg("X"), py::arg("clusters"), py::arg("alpha") = 0.95, py::arg("tile_bytes") = std::size_t(32) << 20,
-        py::arg("kmeans") = KMeansOptions(), doc::probcover_delta);
+        py::arg("kmeans") = KMeansOptions(), py::arg("graph") = py::none(), doc::probcover_delta);
     m.def(
         "probcover_delta",
-        [delta_options](ArrayArg X, IndexArg labels, double alpha, std::size_t tile_bytes, const KMeansOptions& kmeans) {
-            const auto o = delta_options(alpha, tile_bytes, kmeans);
+        [delta_options](ArrayArg X, IndexArg labels, double alpha, std::size_t tile_bytes, const KMeansOptions& kmeans,
+                          GraphArg graph) {
+            const auto o = delta_options(alpha, tile_bytes, kmeans, graph);
             const std::vector<Index> l = indices(labels, "probcover_delta", "labels");
             return with_matrix(X, "probcover_delta", "X", [&](const auto& x) {
                 return py::cast(released([&] { return acquire::probcover_delta(x, l, o); }));
             });
         },
         py::arg("X"), py::arg("labels"), py::arg("alpha") = 0.95, py::arg("tile_bytes") = std::size_t(32) << 20,
-        py::arg("kmeans") = KMeansOptions(), "probcover_delta with the points' labels given (one per row of X).");
+        py::arg("kmeans") = KMeansOptions(), py::arg("graph") = py::none(), "probcover_delta with the points' labels given (one per row of X).");
 }
 
 }  // namespace acquire::python

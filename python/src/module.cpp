@@ -48,6 +48,7 @@ PYBIND11_MODULE(_core, m) {
 #endif
     );
     bind_core(m);
+    bind_neighbors(m);
     bind_uncertainty(m);
     bind_stack_scorers(m);
     bind_dense(m);
