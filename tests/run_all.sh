@@ -5,7 +5,8 @@
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build (C++20, -O1 with line tables: half
 #      the compile time of -O2 -g on 2 cores, and no optimisation folds a fault away) running the
 #      same tests;
-#   3. every benchmark once on tiny pools (bench/tables.py --smoke: a smoke run, no thresholds);
+#   3. every benchmark once on tiny pools (bench/tables.py --smoke: a smoke run, no thresholds),
+#      and the large-pool script of docs/scale.md on tiny pools (bench/scale_neighbors.py --quick);
 #   4. the examples (the libtorch CNN and segmentation examples --quick where libtorch is found) and the Doxygen API
 #      reference (warnings are errors);
 #   5. determinism: the release build's per-function output digests against a build without
@@ -64,6 +65,11 @@ stage "sanitizer tests" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 # Every benchmark once on tiny pools, through the script that writes docs/benchmarks.md.
 stage "smoke benchmarks (bench/tables.py --smoke)" "$python" bench/tables.py --smoke \
   --build "$root/release/bench" --out "$root/benchmarks_smoke.md"
+if [ -x "$root/release/bench/scale_neighbors" ]; then
+  # The large-pool runs of docs/scale.md, on tiny pools: the script and each task once.
+  stage "smoke scale runs (bench/scale_neighbors.py --quick)" "$python" bench/scale_neighbors.py --quick --fresh \
+    --build "$root/release/bench" --out "$root/scale_smoke.md"
+fi
 
 stage "example quickstart" "$root/release/examples/quickstart"
 if [ -x "$root/release/examples/fashion_mnist/fashion_mnist" ]; then
