@@ -37,6 +37,15 @@ std::vector<double> distances_of(py::handle obj) {
     return obj.cast<std::vector<double>>();
 }
 
+/// A graph from its three arrays (copied), as the constructor and unpickling read them.
+NeighborGraph graph_from(py::handle offsets, py::handle indices_, py::handle distances) {
+    NeighborGraph g;
+    g.offsets = indices(offsets, "NeighborGraph", "offsets");
+    g.indices = indices(indices_, "NeighborGraph", "indices");
+    g.distances = distances_of(distances);
+    return g;
+}
+
 #ifdef ACQUIRE_PY_HNSW
 hnsw::Options hnsw_options(Index M, Index ef_construction, Index ef_search, std::uint64_t seed, bool deterministic,
                            Index shards, bool cosine, ChecksArg checks) {
@@ -58,11 +67,7 @@ hnsw::Options hnsw_options(Index M, Index ef_construction, Index ef_search, std:
 void bind_neighbors(py::module_& m) {
     py::class_<NeighborGraph>(m, "NeighborGraph", doc::NeighborGraph)
         .def(py::init([](IndexArg offsets, IndexArg indices_, py::handle distances) {
-                 NeighborGraph g;
-                 g.offsets = indices(offsets, "NeighborGraph", "offsets");
-                 g.indices = indices(indices_, "NeighborGraph", "indices");
-                 g.distances = distances_of(distances);
-                 return g;
+                 return graph_from(offsets, indices_, distances);
              }),
              py::arg("offsets"), py::arg("indices"), py::arg("distances"),
              "A graph from its compressed rows (copied; checked by each function that reads it): offsets of "
@@ -114,11 +119,7 @@ void bind_neighbors(py::module_& m) {
             },
             [](const py::tuple& t) {
                 if (t.size() != 3) throw std::runtime_error("acquire.NeighborGraph: bad pickled state");
-                NeighborGraph g;
-                g.offsets = indices(t[0], "NeighborGraph", "offsets");
-                g.indices = indices(t[1], "NeighborGraph", "indices");
-                g.distances = distances_of(t[2]);
-                return g;
+                return graph_from(t[0], t[1], t[2]);
             }));
 
     m.def(
