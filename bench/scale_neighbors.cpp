@@ -2,7 +2,8 @@
 // each in its own process, so that the peak memory is the run's own) and docs/scale.md.
 //
 //   scale_neighbors --task=T --n=N [--d=64 --k=20 --b=1000 --data=synthetic|fashion
-//                    --compare=0|1 --parallel_build=0|1 --sample=2000 --M --ef_construction --ef_search --shards]
+//                    --compare=0|1 --parallel_build=0|1 --sample=2000 --M --ef_construction --ef_search --shards
+//                    --efs=100,160,256,400]
 //
 // Tasks (pools: synthetic::embeddings float, 100 clusters, spread 0.3, seed 1; or the 70,000
 // Fashion-MNIST images' pixels / 255, d = 784):
@@ -15,7 +16,9 @@
 //              balls' recall on --sample rows (exact ball sizes by a scan of X);
 //   typiclust  typiclust(X, b) with neighbors = 20 on a graph of k;
 //   cal        contrastive_score with N pool rows over N / 10 labeled rows (10 classes), graph
-//              of 10.
+//              of 10;
+//   sweep      hnsw::knn_graph's indexes built once, then the --sample rows queried at each
+//              ef_search of --efs (default 100,160,256,400): recall@k and microseconds per row.
 // Prints one JSON object: times in seconds, peak resident memory in MB (getrusage), and the
 // task's figures.
 #include "../examples/fashion_mnist/idx.hpp"
@@ -35,8 +38,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -86,22 +91,36 @@ std::vector<Index> sample_rows(Index n, Index sample) {
     return all;
 }
 
+/// The exact k nearest other rows of each sampled row (nearest_neighbors of the sample over all rows).
+template <class Rows>
+std::vector<std::set<Index>> exact_lists(const Rows& X, Index k, const std::vector<Index>& rows) {
+    const Pool Q = X(rows, Eigen::all);
+    const auto nn = acquire::nearest_neighbors(Q, X, k + 1);
+    std::vector<std::set<Index>> truth(rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r)
+        for (Index t = 0; t <= k && static_cast<Index>(truth[r].size()) < k; ++t)
+            if (nn.indices(static_cast<Index>(r), t) != rows[r]) truth[r].insert(nn.indices(static_cast<Index>(r), t));
+    return truth;
+}
+
+/// The share of the true lists' members that `found(r)` (row r's listed neighbours) holds.
+template <class Found>
+double recall(const std::vector<std::set<Index>>& truth, Found found) {
+    Index hit = 0, total = 0;
+    for (std::size_t r = 0; r < truth.size(); ++r) {
+        total += static_cast<Index>(truth[r].size());
+        for (const Index j : found(r)) hit += static_cast<Index>(truth[r].count(j));
+    }
+    return static_cast<double>(hit) / static_cast<double>(std::max<Index>(1, total));
+}
+
 /// recall@k of g on the sampled rows against their exact k nearest other rows.
 template <class Rows>
 double sampled_recall(const Rows& X, const NeighborGraph& g, Index k, const std::vector<Index>& rows) {
-    const Pool Q = X(rows, Eigen::all);
-    const auto nn = acquire::nearest_neighbors(Q, X, k + 1);
-    Index hit = 0, total = 0;
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-        const Index i = rows[r];
-        std::set<Index> truth;
-        for (Index t = 0; t <= k && static_cast<Index>(truth.size()) < k; ++t)
-            if (nn.indices(static_cast<Index>(r), t) != i) truth.insert(nn.indices(static_cast<Index>(r), t));
-        total += static_cast<Index>(truth.size());
-        for (Index e = g.offsets[static_cast<std::size_t>(i)]; e < g.offsets[static_cast<std::size_t>(i) + 1]; ++e)
-            hit += static_cast<Index>(truth.count(g.indices[static_cast<std::size_t>(e)]));
-    }
-    return static_cast<double>(hit) / static_cast<double>(std::max<Index>(1, total));
+    return recall(exact_lists(X, k, rows), [&](std::size_t r) {
+        const auto i = static_cast<std::size_t>(rows[r]);
+        return std::vector<Index>(g.indices.begin() + g.offsets[i], g.indices.begin() + g.offsets[i + 1]);
+    });
 }
 
 std::map<std::string, std::string> parse(int argc, char** argv) {
@@ -151,6 +170,46 @@ int main(int argc, char** argv) {
         const NeighborGraph g = acquire::hnsw::knn_graph(X, k, h);
         std::printf(", \"graph_s\": %.2f, \"peak_mb\": %.0f", since(t0), peak_mb());
         std::printf(", \"recall\": %.4f", sampled_recall(X, g, k, sample_rows(X.rows(), sample)));
+    } else if (task == "sweep") {
+        // One build of hnsw::knn_graph's indexes, then the sampled rows queried as it queries
+        // them (k + 1 from each shard, itself dropped, merged by distance) at each ef of --efs:
+        // recall@k, and the queries' time per row in sample order (colder than the graph's
+        // breadth-first order, so the ratios between efs are the figures to read).
+        namespace hd = acquire::hnsw::detail;
+        t0 = Clock::now();
+        hd::PortableL2 space(static_cast<std::size_t>(X.cols()));
+        const Index shards = std::min<Index>(h.shards, X.rows());
+        std::vector<std::unique_ptr<hnswlib::HierarchicalNSW<float>>> index(static_cast<std::size_t>(shards));
+        acquire::detail::parallel_for(shards, 2, [&](Index s) {
+            index[static_cast<std::size_t>(s)] =
+                hd::build_index(X, s * X.rows() / shards, (s + 1) * X.rows() / shards, {}, space, h);
+        });
+        std::printf(", \"graph_s\": %.2f, \"peak_mb\": %.0f", since(t0), peak_mb());
+        const std::vector<Index> rows = sample_rows(X.rows(), sample);
+        const auto truth = exact_lists(X, k, rows);
+        std::printf(", \"sample\": %zu", rows.size());
+        std::string efs = get("efs", "100,160,256,400") + ",";
+        std::printf(", \"sweep\": [");
+        for (std::size_t at = 0, comma; (comma = efs.find(',', at)) != std::string::npos; at = comma + 1) {
+            const Index ef = std::max<Index>(std::atoll(efs.substr(at, comma - at).c_str()), k + 1);
+            for (auto& shard : index) shard->setEf(static_cast<std::size_t>(ef));
+            std::vector<std::vector<Index>> lists(rows.size());
+            const auto t1 = Clock::now();
+            for (std::size_t r = 0; r < rows.size(); ++r) {
+                std::vector<std::pair<float, Index>> near;
+                for (const auto& shard : index)
+                    for (auto found = shard->searchKnn(X.row(rows[r]).data(), static_cast<std::size_t>(k + 1));
+                         !found.empty(); found.pop())
+                        if (static_cast<Index>(found.top().second) != rows[r])
+                            near.emplace_back(found.top().first, static_cast<Index>(found.top().second));
+                std::sort(near.begin(), near.end());
+                for (std::size_t t = 0; t < near.size() && static_cast<Index>(t) < k; ++t) lists[r].push_back(near[t].second);
+            }
+            const double per_row_us = since(t1) * 1e6 / static_cast<double>(rows.size());
+            std::printf("%s{\"ef\": %lld, \"recall\": %.4f, \"query_us\": %.0f}", at ? ", " : "",
+                        static_cast<long long>(ef), recall(truth, [&](std::size_t r) { return lists[r]; }), per_row_us);
+        }
+        std::printf("]");
     } else if (task == "facility") {
         acquire::hnsw::Options cosine = h;
         cosine.cosine = true;

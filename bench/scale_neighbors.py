@@ -38,6 +38,9 @@ RUNS = [
     ("recall", ["--n=1000000", "--ef_search=42", "--shards=1"]),
     ("recall", ["--n=1000000", "--ef_search=42", "--shards=1", "--parallel_build=1"]),
     ("recall", ["--data=fashion", "--n=70000"]),
+    # One build each, the sampled rows queried at several ef_search: what ef a pool size needs.
+    ("sweep", ["--n=1000000", "--sample=1000"]),
+    ("sweep", ["--n=3000000", "--sample=1000"]),
     ("facility", ["--n=100000", "--b=1000", "--compare=1"]),
     ("facility", ["--n=1000000", "--b=1000"]),
     ("probcover", ["--n=100000", "--b=100"]),
@@ -54,6 +57,7 @@ QUICK = [
     ("recall", ["--n=3000"]),
     ("recall", ["--n=3000", "--shards=1", "--parallel_build=1"]),
     ("recall", ["--data=fashion", "--n=2000"]),
+    ("sweep", ["--n=3000", "--sample=200", "--efs=10,100"]),
     ("facility", ["--n=3000", "--b=50", "--compare=1"]),
     ("probcover", ["--n=3000", "--b=20"]),
     ("typiclust", ["--n=3000", "--b=20", "--k=40"]),
@@ -112,7 +116,23 @@ def table(results):
         lines.append("| %s | %s | %d | %d | %s | %.4f | %.0f MB |" % (
             pool, fmt_n(r["n"]), r["d"], r["k"], build, r["recall"], r["peak_mb"]))
     lines.append("")
-    sel = [r for r in results if r.get("task") != "recall" and "error" not in r]
+    sweeps = [r for r in results if r.get("task") == "sweep" and "error" not in r]
+    if sweeps:
+        efs = sorted(set(e["ef"] for r in sweeps for e in r["sweep"]))
+        lines += ["## Recall against ef_search", "",
+                  "The default indexes (M = 16, ef_construction = 100, 2 shards) built once, then %d sampled rows "
+                  "queried at each `ef_search`, as `hnsw::knn_graph` queries them: recall\\@%d, and in brackets "
+                  "microseconds per row on one thread in sample order (colder than the graph's breadth-first "
+                  "order, so read the ratios between columns). Build: the two indexes' insertions alone; the "
+                  "full graph adds N such queries in each index." % (sweeps[0]["sample"], sweeps[0]["k"]), "",
+                  "| N | build | " + " | ".join("ef %d" % e for e in efs) + " |",
+                  "|---|---|" + "---|" * len(efs)]
+        for r in sweeps:
+            at = {e["ef"]: e for e in r["sweep"]}
+            lines.append("| %s | %s | %s |" % (fmt_n(r["n"]), fmt_s(r["graph_s"]), " | ".join(
+                "%.4f (%.0f us)" % (at[e]["recall"], at[e]["query_us"]) if e in at else "—" for e in efs)))
+        lines.append("")
+    sel = [r for r in results if r.get("task") not in ("recall", "sweep") and "error" not in r]
     lines += ["## Selectors on the HNSW graph", "",
               "End to end: the graph (`hnsw::knn_graph`, deterministic) and the selector; clustered synthetic "
               "float pools, d = 64.", "",
