@@ -5,6 +5,7 @@ docs/scale.md.
     /usr/bin/python3 bench/scale_neighbors.py                  # the 10^4-10^6 runs (about 40 min on 2 cores)
     /usr/bin/python3 bench/scale_neighbors.py --huge           # and the 10^7 ones (hours)
     /usr/bin/python3 bench/scale_neighbors.py --quick --out /tmp/s.md   # tiny pools: checks the script
+    /usr/bin/python3 bench/scale_neighbors.py --huge --cached   # the page from finished runs only
 
 Each run is its own process, so its peak resident memory (getrusage) is its own; threads are the
 machine's (OMP_NUM_THREADS unless set). docs/scale.md is generated, never hand-edited. Standard
@@ -186,6 +187,8 @@ def main(argv=None):
     parser.add_argument("--only", default=None, help="comma-separated tasks to run")
     parser.add_argument("--huge", action="store_true", help="add the N = 10^7 runs")
     parser.add_argument("--fresh", action="store_true", help="ignore the cache of finished runs")
+    parser.add_argument("--cached", action="store_true",
+                        help="run nothing: write the page from the cached runs, naming the runs not made yet")
     args = parser.parse_args(argv)
     binary = os.path.join(args.build, "scale_neighbors")
     if not os.access(binary, os.X_OK):
@@ -203,8 +206,11 @@ def main(argv=None):
             for line in f:
                 r = json.loads(line)
                 cache[r["key"]] = r
-    results = []
+    results, missing = [], []
     for task, flags in runs:
+        if args.cached and " ".join([task] + flags) not in cache:
+            missing.append(" ".join([task] + flags))
+            continue
         r = run(binary, task, flags, cache)
         results.append(r)
         if "error" not in r and r.get("key") not in cache:
@@ -227,6 +233,8 @@ def main(argv=None):
                  datetime.date.today().isoformat(), len(results), took / 60, "s" if len(measured) > 1 else "",
                  ", ".join(measured)), ""]
     lines += table(results)
+    if missing:
+        lines += ["", "Not run yet: " + "; ".join("`%s`" % m for m in missing) + "."]
     if not args.huge and not args.quick:
         lines += ["", "The N = 10^7 runs (`--huge`: sparse facility location and TypiClust on 2.6 GB of floats) are "
                   "not on this page. " + projection(results)]
