@@ -271,7 +271,7 @@ def test_two_threads_score_at_once(one_thread_each):
 
     # Two cores must be free to measure anything: NumPy's own GIL-free ufuncs on two threads, on
     # cache-resident arrays (compute-bound), are the yardstick; on a loaded machine they cannot
-    # overlap either, and the test is skipped rather than failed.
+    # overlap either, and the test is skipped rather than failed. Up to three tries.
     x, y = np.linspace(0, 1, 200_000), np.linspace(1, 2, 200_000)
     ox, oy = np.empty_like(x), np.empty_like(y)
 
@@ -288,17 +288,29 @@ def test_two_threads_score_at_once(one_thread_each):
             t.join()
         return time.perf_counter() - t0
 
-    np_serial = min(timed(lambda: sines(x, ox)) + timed(lambda: sines(y, oy)) for _ in range(3))
-    np_parallel = min(np_threaded() for _ in range(3))
-    if np_parallel > 0.75 * np_serial:
-        pytest.skip(f"the machine is too loaded: NumPy's GIL-free ufuncs on two threads take {np_parallel / np_serial:.2f}"
-                    " of their serial time")
-    serial = min(timed(lambda: acq.entropy(A)) + timed(lambda: acq.entropy(B)) for _ in range(3))
-    runs = [threaded() for _ in range(3)]
-    parallel = min(t for t, _ in runs)
-    _, results = runs[0]
-    np.testing.assert_array_equal(results["a"], acq.entropy(A))
-    np.testing.assert_array_equal(results["b"], acq.entropy(B))
+    def loaded():
+        np_serial = min(timed(lambda: sines(x, ox)) + timed(lambda: sines(y, oy)) for _ in range(3))
+        return min(np_threaded() for _ in range(3)) / np_serial
+
+    # A measurement counts only when the yardstick shows two free cores both before and after it
+    # (a load that starts or stops in between would otherwise decide the outcome).
+    measured = []
+    for _ in range(3):
+        before = loaded()
+        serial = min(timed(lambda: acq.entropy(A)) + timed(lambda: acq.entropy(B)) for _ in range(3))
+        runs = [threaded() for _ in range(3)]
+        after = loaded()
+        _, results = runs[0]
+        np.testing.assert_array_equal(results["a"], acq.entropy(A))
+        np.testing.assert_array_equal(results["b"], acq.entropy(B))
+        if max(before, after) <= 0.75:
+            measured.append((min(t for t, _ in runs), serial))
+            if measured[-1][0] < 0.85 * serial:
+                return
+    if not measured:
+        pytest.skip("the machine is too loaded: NumPy's GIL-free ufuncs on two threads take more than 0.75 of"
+                    " their serial time")
+    parallel, serial = min(measured, key=lambda m: m[0] / m[1])
     assert parallel < 0.85 * serial, f"two threads took {parallel:.3f} s, the two calls one after the other {serial:.3f} s"
 
 
