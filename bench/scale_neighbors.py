@@ -51,6 +51,7 @@ RUNS = [
 ]
 # N = 10^7 (2.6 GB of floats): hours of single-threaded insertion on this machine; --huge adds them.
 HUGE = [
+    ("sweep", ["--n=10000000", "--sample=1000", "--efs=100,160,256,400,640"]),
     ("facility", ["--n=10000000", "--b=1000", "--sample=500"]),
     ("typiclust", ["--n=10000000", "--b=100", "--k=40", "--sample=500"]),
 ]
