@@ -67,8 +67,13 @@ QUICK = [
 ]
 
 
+def key_of(task, flags):
+    """A run's name in the cache and on the page."""
+    return " ".join([task] + flags)
+
+
 def run(binary, task, flags, cache):
-    key = " ".join([task] + flags)
+    key = key_of(task, flags)
     if key in cache:
         print("scale_neighbors.py: %s (from %s)" % (key, CACHE_NAME), file=sys.stderr, flush=True)
         return cache[key]
@@ -209,8 +214,8 @@ def main(argv=None):
                 cache[r["key"]] = r
     results, missing = [], []
     for task, flags in runs:
-        if args.cached and " ".join([task] + flags) not in cache:
-            missing.append(" ".join([task] + flags))
+        if args.cached and key_of(task, flags) not in cache:
+            missing.append(key_of(task, flags))
             continue
         r = run(binary, task, flags, cache)
         results.append(r)
