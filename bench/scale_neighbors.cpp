@@ -38,7 +38,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
-#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -160,9 +159,10 @@ int main(int argc, char** argv) {
     auto t0 = Clock::now();
     const Pool X = load(data, n, d);
     std::printf("{\"task\": \"%s\", \"data\": \"%s\", \"n\": %lld, \"d\": %lld, \"k\": %lld, \"b\": %lld, \"parallel_build\": %d, "
-                "\"shards\": %lld, \"load_s\": %.2f",
+                "\"shards\": %lld, \"M\": %lld, \"ef_construction\": %lld, \"load_s\": %.2f",
                 task.c_str(), data.c_str(), static_cast<long long>(X.rows()), static_cast<long long>(X.cols()),
-                static_cast<long long>(k), static_cast<long long>(b), h.deterministic ? 0 : 1, static_cast<long long>(h.shards), since(t0));
+                static_cast<long long>(k), static_cast<long long>(b), h.deterministic ? 0 : 1, static_cast<long long>(h.shards),
+                static_cast<long long>(h.M), static_cast<long long>(h.ef_construction), since(t0));
     std::fflush(stdout);
 
     if (task == "recall") {
@@ -172,18 +172,15 @@ int main(int argc, char** argv) {
         std::printf(", \"recall\": %.4f", sampled_recall(X, g, k, sample_rows(X.rows(), sample)));
     } else if (task == "sweep") {
         // One build of hnsw::knn_graph's indexes, then the sampled rows queried as it queries
-        // them (k + 1 from each shard, itself dropped, merged by distance) at each ef of --efs:
-        // recall@k, and the queries' time per row in sample order (colder than the graph's
-        // breadth-first order, so the ratios between efs are the figures to read).
+        // them (hnsw::detail::query_shards: k + 1 from each shard, itself dropped, re-measured,
+        // merged) at each ef of --efs: recall@k, and the queries' time per row in sample order
+        // (colder than the graph's breadth-first order, so the ratios between efs are the
+        // figures to read).
         namespace hd = acquire::hnsw::detail;
         t0 = Clock::now();
         hd::PortableL2 space(static_cast<std::size_t>(X.cols()));
-        const Index shards = std::min<Index>(h.shards, X.rows());
-        std::vector<std::unique_ptr<hnswlib::HierarchicalNSW<float>>> index(static_cast<std::size_t>(shards));
-        acquire::detail::parallel_for(shards, 2, [&](Index s) {
-            index[static_cast<std::size_t>(s)] =
-                hd::build_index(X, s * X.rows() / shards, (s + 1) * X.rows() / shards, {}, space, h);
-        });
+        const std::vector<double> unscaled;
+        const hd::Shards index = hd::build_shards(X, unscaled, space, h, 100);
         std::printf(", \"graph_s\": %.2f, \"peak_mb\": %.0f", since(t0), peak_mb());
         const std::vector<Index> rows = sample_rows(X.rows(), sample);
         const auto truth = exact_lists(X, k, rows);
@@ -196,13 +193,10 @@ int main(int argc, char** argv) {
             std::vector<std::vector<Index>> lists(rows.size());
             const auto t1 = Clock::now();
             for (std::size_t r = 0; r < rows.size(); ++r) {
-                std::vector<std::pair<float, Index>> near;
-                for (const auto& shard : index)
-                    for (auto found = shard->searchKnn(X.row(rows[r]).data(), static_cast<std::size_t>(k + 1));
-                         !found.empty(); found.pop())
-                        if (static_cast<Index>(found.top().second) != rows[r])
-                            near.emplace_back(found.top().first, static_cast<Index>(found.top().second));
-                std::sort(near.begin(), near.end());
+                const Index i = rows[r];
+                const auto near = hd::query_shards(index, X.row(i).data(), k + 1, i, [&](Index j) {
+                    return hd::exact_distance(X, unscaled, i, X, unscaled, j);
+                });
                 for (std::size_t t = 0; t < near.size() && static_cast<Index>(t) < k; ++t) lists[r].push_back(near[t].second);
             }
             const double per_row_us = since(t1) * 1e6 / static_cast<double>(rows.size());
