@@ -42,6 +42,8 @@ RUNS = [
     # One build each, the sampled rows queried at several ef_search: what ef a pool size needs.
     ("sweep", ["--n=1000000", "--sample=1000"]),
     ("sweep", ["--n=3000000", "--sample=1000"]),
+    # Indexes of 500,000 rows, as at 10^6, and more of them: each row queried in all six.
+    ("sweep", ["--n=3000000", "--sample=1000", "--shards=6", "--efs=42,64,100,160,256"]),
     ("facility", ["--n=100000", "--b=1000", "--compare=1"]),
     ("facility", ["--n=1000000", "--b=1000"]),
     ("probcover", ["--n=100000", "--b=100"]),
@@ -52,6 +54,7 @@ RUNS = [
 # N = 10^7 (2.6 GB of floats): hours of single-threaded insertion on this machine; --huge adds them.
 HUGE = [
     ("sweep", ["--n=10000000", "--sample=1000", "--efs=100,160,256,400,640"]),
+    ("sweep", ["--n=10000000", "--sample=1000", "--shards=20", "--efs=42,64,100,160,256"]),
     ("facility", ["--n=10000000", "--b=1000", "--sample=500"]),
     ("typiclust", ["--n=10000000", "--b=100", "--k=40", "--sample=500"]),
 ]
@@ -127,16 +130,17 @@ def table(results):
     if sweeps:
         efs = sorted(set(e["ef"] for r in sweeps for e in r["sweep"]))
         lines += ["## Recall against ef_search", "",
-                  "The default indexes (M = 16, ef_construction = 100, 2 shards) built once, then %d sampled rows "
+                  "The indexes (2 shards, M = 16 and ef_construction = 100 unless stated) built once, then %d sampled rows "
                   "queried at each `ef_search`, as `hnsw::knn_graph` queries them: recall\\@%d, and in brackets "
                   "microseconds per row on one thread in sample order (colder than the graph's breadth-first "
-                  "order, so read the ratios between columns). Build: the two indexes' insertions alone; the "
+                  "order, so read the ratios between columns). Build: the indexes' insertions alone (two at a time); the "
                   "full graph adds N such queries in each index." % (sweeps[0]["sample"], sweeps[0]["k"]), "",
-                  "| N | build | " + " | ".join("ef %d" % e for e in efs) + " |",
-                  "|---|---|" + "---|" * len(efs)]
+                  "| N | index | build | " + " | ".join("ef %d" % e for e in efs) + " |",
+                  "|---|---|---|" + "---|" * len(efs)]
         for r in sweeps:
             at = {e["ef"]: e for e in r["sweep"]}
-            lines.append("| %s | %s | %s |" % (fmt_n(r["n"]), fmt_s(r["graph_s"]), " | ".join(
+            index = "%d shards, M %d, ef_construction %d" % (r["shards"], r.get("M", 16), r.get("ef_construction", 100))
+            lines.append("| %s | %s | %s | %s |" % (fmt_n(r["n"]), index, fmt_s(r["graph_s"]), " | ".join(
                 "%.4f (%.0f us)" % (at[e]["recall"], at[e]["query_us"]) if e in at else "—" for e in efs)))
         lines.append("")
     sel = [r for r in results if r.get("task") not in ("recall", "sweep") and "error" not in r]
