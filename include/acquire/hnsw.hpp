@@ -83,7 +83,9 @@ struct Options {
     /// Independent indexes over this many consecutive blocks of the reference rows, built side
     /// by side (each in index order, so the graph still does not depend on the thread count),
     /// every row queried in each and the lists merged. 2 (default) halves the build's wall time
-    /// on two cores for twice the queries (each on a half-size index); 1 = one index.
+    /// on two cores for twice the queries (each on a half-size index); 1 = one index. Smaller
+    /// indexes keep recall at a given ef: shards of about 500,000 rows gave recall@20 0.96 at ef
+    /// 100 up to 10^7 rows, for N / 500,000 queries per row (docs/neighbors.md).
     Index shards = 2;
     /// Index the rows scaled to unit length, so that neighbours are the nearest by cosine (what
     /// facility_location's sparse mode wants); distances are then between the unit rows.
