@@ -3,6 +3,7 @@
 //   reference/exact_graph   acquire::knn_graph(X, k): the exact tiled search, the bar;
 //   hnsw_graph              acquire::hnsw::knn_graph(X, k), default options (deterministic
 //                           build), with recall@k against the exact graph as a counter;
+//   hnsw_graph/ef:42/refine:1  a cheaper query (ef 42) and one round of refinement instead;
 // and each neighbour selector end to end (graph included) with the exact search and with the
 // HNSW graph: sparse facility location (cosine graph, --b picks, k = --k), ProbCover (delta =
 // the median distance to the 5th exact neighbour), TypiClust (--b picks, a graph of 2 k), and
@@ -81,6 +82,13 @@ void register_all(Index n, Index d, Index k, Index b) {
     });
     add("hnsw_graph", [=](benchmark::State& state, const Inputs& in) {
         const NeighborGraph g = acquire::hnsw::knn_graph(in.X, k);
+        state.counters["recall"] = recall(g, in.exact);
+    });
+    add("hnsw_graph/ef:42/refine:1", [=](benchmark::State& state, const Inputs& in) {
+        acquire::hnsw::Options o;
+        o.ef_search = 42;
+        o.refine = 1;
+        const NeighborGraph g = acquire::hnsw::knn_graph(in.X, k, o);
         state.counters["recall"] = recall(g, in.exact);
     });
 

@@ -3,7 +3,7 @@
 //
 //   scale_neighbors --task=T --n=N [--d=64 --k=20 --b=1000 --data=synthetic|fashion
 //                    --compare=0|1 --parallel_build=0|1 --sample=2000 --M --ef_construction --ef_search --shards
-//                    --efs=100,160,256,400]
+//                    --efs=100,160,256,400 --refine --rounds=2]
 //
 // Tasks (pools: synthetic::embeddings float, 100 clusters, spread 0.3, seed 1; or the 70,000
 // Fashion-MNIST images' pixels / 255, d = 784):
@@ -17,6 +17,8 @@
 //   typiclust  typiclust(X, b) with neighbors = 20 on a graph of k;
 //   cal        contrastive_score with N pool rows over N / 10 labeled rows (10 classes), graph
 //              of 10;
+//   refine     hnsw::knn_graph(X, k) without refinement, then --rounds (default 2) rounds of
+//              hnsw::detail::refine_round on it: recall@k on --sample rows and seconds after each;
 //   sweep      hnsw::knn_graph's indexes built once, then the --sample rows queried at each
 //              ef_search of --efs (default 100,160,256,400): recall@k and microseconds per row.
 // Prints one JSON object: times in seconds, peak resident memory in MB (getrusage), and the
@@ -155,6 +157,7 @@ int main(int argc, char** argv) {
     h.ef_construction = std::atoll(get("ef_construction", std::to_string(h.ef_construction).c_str()).c_str());
     h.ef_search = std::atoll(get("ef_search", "0").c_str());
     h.shards = std::atoll(get("shards", std::to_string(h.shards).c_str()).c_str());
+    h.refine = std::atoll(get("refine", std::to_string(h.refine).c_str()).c_str());
 
     auto t0 = Clock::now();
     const Pool X = load(data, n, d);
@@ -170,6 +173,31 @@ int main(int argc, char** argv) {
         const NeighborGraph g = acquire::hnsw::knn_graph(X, k, h);
         std::printf(", \"graph_s\": %.2f, \"peak_mb\": %.0f", since(t0), peak_mb());
         std::printf(", \"recall\": %.4f", sampled_recall(X, g, k, sample_rows(X.rows(), sample)));
+    } else if (task == "refine") {
+        // The graph without refinement, then --rounds rounds of hnsw::detail::refine_round on
+        // it: recall@k and seconds after each.
+        acquire::hnsw::Options plain = h;
+        plain.refine = 0;
+        t0 = Clock::now();
+        NeighborGraph g = acquire::hnsw::knn_graph(X, k, plain);
+        std::printf(", \"graph_s\": %.2f", since(t0));
+        const std::vector<Index> rows = sample_rows(X.rows(), sample);
+        const auto truth = exact_lists(X, k, rows);
+        const auto listed = [&](std::size_t r) {
+            const auto i = static_cast<std::size_t>(rows[r]);
+            return std::vector<Index>(g.indices.begin() + g.offsets[i], g.indices.begin() + g.offsets[i + 1]);
+        };
+        std::printf(", \"sample\": %zu, \"rounds\": [{\"round\": 0, \"recall\": %.4f}", rows.size(), recall(truth, listed));
+        if (g.indices.size() != static_cast<std::size_t>(X.rows() * k)) return 1;  // rows short of k
+        const std::vector<double> unscaled;
+        for (Index round = 1; round <= std::atoll(get("rounds", "2").c_str()); ++round) {
+            const auto t1 = Clock::now();
+            acquire::hnsw::detail::refine_round(X, unscaled, g.indices, g.distances, k);
+            std::printf(", {\"round\": %lld, \"refine_s\": %.2f, \"recall\": %.4f}", static_cast<long long>(round),
+                        since(t1), recall(truth, listed));
+            std::fflush(stdout);
+        }
+        std::printf("], \"peak_mb\": %.0f", peak_mb());
     } else if (task == "sweep") {
         // One build of hnsw::knn_graph's indexes, then the sampled rows queried as it queries
         // them (hnsw::detail::query_shards: k + 1 from each shard, itself dropped, re-measured,

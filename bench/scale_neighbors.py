@@ -44,6 +44,9 @@ RUNS = [
     ("sweep", ["--n=3000000", "--sample=1000"]),
     # Indexes of 500,000 rows, as at 10^6, and more of them: each row queried in all six.
     ("sweep", ["--n=3000000", "--sample=1000", "--shards=6", "--efs=42,64,100,160,256"]),
+    # The graph without refinement, then rounds of neighbour-of-neighbour refinement on it.
+    ("refine", ["--n=1000000", "--sample=1000", "--ef_search=42", "--rounds=2"]),
+    ("refine", ["--n=3000000", "--sample=1000", "--rounds=2"]),
     ("facility", ["--n=100000", "--b=1000", "--compare=1"]),
     ("facility", ["--n=1000000", "--b=1000"]),
     ("probcover", ["--n=100000", "--b=100"]),
@@ -63,6 +66,7 @@ QUICK = [
     ("recall", ["--n=3000", "--shards=1", "--parallel_build=1"]),
     ("recall", ["--data=fashion", "--n=2000"]),
     ("sweep", ["--n=3000", "--sample=200", "--efs=10,100"]),
+    ("refine", ["--n=3000", "--sample=200", "--ef_search=21", "--rounds=2"]),
     ("facility", ["--n=3000", "--b=50", "--compare=1"]),
     ("probcover", ["--n=3000", "--b=20"]),
     ("typiclust", ["--n=3000", "--b=20", "--k=40"]),
@@ -143,7 +147,23 @@ def table(results):
             lines.append("| %s | %s | %s | %s |" % (fmt_n(r["n"]), index, fmt_s(r["graph_s"]), " | ".join(
                 "%.4f (%.0f us)" % (at[e]["recall"], at[e]["query_us"]) if e in at else "—" for e in efs)))
         lines.append("")
-    sel = [r for r in results if r.get("task") not in ("recall", "sweep") and "error" not in r]
+    refined = [r for r in results if r.get("task") == "refine" and "error" not in r]
+    if refined:
+        rounds = max(len(r["rounds"]) - 1 for r in refined)
+        lines += ["## Refining the graph", "",
+                  "`hnsw::knn_graph(X, k)` without refinement (2 shards; ef as stated), then rounds of "
+                  "`Options::refine` on it (each row's list merged with its neighbours' and reverse "
+                  "neighbours' lists): recall\@k on %d sampled rows after each, and in brackets the round's "
+                  "time (two threads)." % refined[0].get("sample", 1000), "",
+                  "| N | ef | graph | no refinement | " + " | ".join("round %d" % t for t in range(1, rounds + 1)) + " |",
+                  "|---|---|---|---|" + "---|" * rounds]
+        for r in refined:
+            ef = r["key"].split("--ef_search=")[1].split()[0] if "--ef_search=" in r["key"] else "100 (default)"
+            cells = ["%.4f (%s)" % (e["recall"], fmt_s(e["refine_s"])) for e in r["rounds"][1:]]
+            lines.append("| %s | %s | %s | %.4f | %s |" % (fmt_n(r["n"]), ef, fmt_s(r["graph_s"]), r["rounds"][0]["recall"],
+                                                          " | ".join(cells + ["—"] * (rounds - len(cells)))))
+        lines.append("")
+    sel = [r for r in results if r.get("task") not in ("recall", "sweep", "refine") and "error" not in r]
     lines += ["## Selectors on the HNSW graph", "",
               "End to end: the graph (`hnsw::knn_graph`, deterministic) and the selector; clustered synthetic "
               "float pools, d = 64.", "",

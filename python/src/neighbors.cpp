@@ -48,7 +48,7 @@ NeighborGraph graph_from(py::handle offsets, py::handle indices_, py::handle dis
 
 #ifdef ACQUIRE_PY_HNSW
 hnsw::Options hnsw_options(Index M, Index ef_construction, Index ef_search, std::uint64_t seed, bool deterministic,
-                           Index shards, bool cosine, ChecksArg checks) {
+                           Index shards, bool cosine, ChecksArg checks, Index refine = 0) {
     hnsw::Options o;
     o.M = M;
     o.ef_construction = ef_construction;
@@ -57,6 +57,7 @@ hnsw::Options hnsw_options(Index M, Index ef_construction, Index ef_search, std:
     o.deterministic = deterministic;
     o.shards = shards;
     o.cosine = cosine;
+    o.refine = refine;
     o.checks = checks_of(checks);
     return o;
 }
@@ -165,20 +166,21 @@ void bind_neighbors(py::module_& m) {
     h.def(
         "knn_graph",
         [](ArrayArg X, Index k, Index M, Index ef_construction, Index ef_search, std::uint64_t seed,
-           bool deterministic, Index shards, bool cosine, ChecksArg checks) {
-            const auto o = hnsw_options(M, ef_construction, ef_search, seed, deterministic, shards, cosine, checks);
+           bool deterministic, Index shards, bool cosine, ChecksArg checks, Index refine) {
+            const auto o =
+                hnsw_options(M, ef_construction, ef_search, seed, deterministic, shards, cosine, checks, refine);
             return with_matrix(X, "hnsw::knn_graph", "X", [&](const auto& x) {
                 return py::cast(released([&] { return acquire::hnsw::knn_graph(x, k, o); }));
             });
         },
         py::arg("X"), py::arg("k"), py::arg("M") = 16, py::arg("ef_construction") = 100, py::arg("ef_search") = 0,
         py::arg("seed") = 100, py::arg("deterministic") = true, py::arg("shards") = 2, py::arg("cosine") = false,
-        py::arg("checks") = true,
+        py::arg("checks") = true, py::arg("refine") = 0,
         (std::string(doc::hnsw__knn_graph) + "\n\nOptions (acquire::hnsw::Options): " + doc::hnsw__Options +
          "\nM: " + doc::hnsw__Options__M + "\nef_construction: " + doc::hnsw__Options__ef_construction +
          "\nef_search: " + doc::hnsw__Options__ef_search + "\nseed: " + doc::hnsw__Options__seed +
          "\ndeterministic: " + doc::hnsw__Options__deterministic + "\nshards: " + doc::hnsw__Options__shards +
-         "\ncosine: " + doc::hnsw__Options__cosine)
+         "\ncosine: " + doc::hnsw__Options__cosine + "\nrefine: " + doc::hnsw__Options__refine)
             .c_str());
 #else
     h.attr("available") = false;

@@ -12,8 +12,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <limits>
 #include <set>
+#include <utility>
 #include <vector>
 
 #ifdef _OPENMP
@@ -190,3 +192,105 @@ TEST_CASE("shards: one index or several give the exact graph at full recall", "[
     CHECK_THROWS_WITH(acquire::hnsw::knn_graph(X, 6, bad), Contains("options shards must be >= 1"));
 }
 
+
+TEST_CASE("refine: one round is the brute-force local join; rows only move nearer", "[hnsw]") {
+    // Under 4096 rows the round is one block: every row reads the graph before the round, so
+    // the brute force is direct. Row i's new list: the nearest k, by (distance, row), of its
+    // list, its neighbourhood N(i) and N(N(i)), where N(v) is v's list and the (at most k
+    // nearest) rows listing v.
+    const auto X = pool(600, 8, 9, 6);
+    const Index n = 600, k = 8;
+    acquire::hnsw::Options weak;  // a deliberately poor index, so that refining has work to do
+    weak.M = 2;
+    weak.ef_construction = 4;
+    weak.ef_search = k + 1;
+    const NeighborGraph g0 = acquire::hnsw::knn_graph(X, k, weak);
+    REQUIRE(g0.indices.size() == std::size_t(n * k));
+    using Edge = std::pair<double, Index>;
+    std::vector<std::vector<Index>> around(n);
+    std::vector<std::vector<Edge>> listing(n);
+    for (Index i = 0; i < n; ++i)
+        for (Index e = 0; e < k; ++e) {
+            const Index j = g0.indices[std::size_t(i * k + e)];
+            around[std::size_t(i)].push_back(j);
+            listing[std::size_t(j)].emplace_back(g0.distances[std::size_t(i * k + e)], i);
+        }
+    for (Index v = 0; v < n; ++v) {
+        auto& in = listing[std::size_t(v)];
+        std::sort(in.begin(), in.end());
+        for (std::size_t t = 0; t < in.size() && Index(t) < k; ++t) around[std::size_t(v)].push_back(in[t].second);
+    }
+    acquire::hnsw::Options once = weak;
+    once.refine = 1;
+    const NeighborGraph g1 = acquire::hnsw::knn_graph(X, k, once);
+    REQUIRE(g1.indices.size() == std::size_t(n * k));
+    Index moved = 0;
+    for (Index i = 0; i < n; ++i) {
+        std::set<Index> candidates;
+        for (const Index j : around[std::size_t(i)]) {
+            candidates.insert(j);
+            for (const Index c : around[std::size_t(j)]) candidates.insert(c);
+        }
+        candidates.erase(i);
+        std::vector<Edge> best;
+        for (const Index c : candidates) best.emplace_back(acquire::detail::squared_distance(X.row(i), X.row(c)), c);
+        std::sort(best.begin(), best.end());
+        for (Index t = 0; t < k; ++t) {
+            INFO("row " << i << " slot " << t);
+            CHECK(g1.indices[std::size_t(i * k + t)] == best[std::size_t(t)].second);
+            CHECK(g1.distances[std::size_t(i * k + t)] == best[std::size_t(t)].first);  // exact, to the bit
+            CHECK(g1.distances[std::size_t(i * k + t)] <= g0.distances[std::size_t(i * k + t)]);
+            moved += g1.indices[std::size_t(i * k + t)] != g0.indices[std::size_t(i * k + t)];
+        }
+    }
+    CHECK(moved > n);  // the test has teeth: refining changed many lists
+    const NeighborGraph exact = acquire::knn_graph(X, k);
+    CHECK(recall(g1, exact) > recall(g0, exact) + 0.05);
+    // The exact graph is a fixed point.
+    acquire::hnsw::Options full = full_recall(n);
+    full.refine = 2;
+    CHECK(acquire::hnsw::knn_graph(X, k, full).indices == exact.indices);
+    acquire::hnsw::Options bad;
+    bad.refine = -1;
+    CHECK_THROWS_WITH(acquire::hnsw::knn_graph(X, k, bad), Contains("options refine must be >= 0"));
+    bad.refine = 1;
+    CHECK_THROWS_WITH(acquire::hnsw::knn_graph(X.topRows(100), X.bottomRows(100), k, bad),
+                      Contains("options refine applies to the graph of one set"));
+}
+
+TEST_CASE("refine over several blocks: the same graph on any thread count, recall up, cosine exact", "[hnsw]") {
+    const auto X = pool<float>(9000, 12, 10, 30);  // three blocks of the round
+    acquire::hnsw::Options o;
+    o.M = 4;
+    o.ef_construction = 10;
+    o.ef_search = 11;
+    o.cosine = true;
+    const NeighborGraph g0 = acquire::hnsw::knn_graph(X, 10, o);
+    o.refine = 2;
+    const NeighborGraph a = acquire::hnsw::knn_graph(X, 10, o);
+#ifdef _OPENMP
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+#endif
+    const NeighborGraph b = acquire::hnsw::knn_graph(X, 10, o);
+#ifdef _OPENMP
+    omp_set_num_threads(threads);
+#endif
+    CHECK(a.indices == b.indices);
+    CHECK(a.distances == b.distances);
+    Eigen::Matrix<float, -1, -1, Eigen::RowMajor> unit = X;
+    unit.rowwise().normalize();
+    const NeighborGraph exact = acquire::knn_graph(unit, 10);
+    const double r0 = recall(g0, exact), r2 = recall(a, exact);
+    INFO("recall@10 " << r0 << " -> " << r2);
+    CHECK(r2 > r0);
+    CHECK(r2 >= 0.95);
+    const std::vector<double> inverse = acquire::hnsw::detail::inverse_norms("t", "X", X, true);
+    for (Index i = 0; i < a.rows(); i += 7)
+        for (Index e = a.offsets[std::size_t(i)]; e < a.offsets[std::size_t(i) + 1]; ++e) {
+            const Index j = a.indices[std::size_t(e)];
+            CHECK(j != i);
+            CHECK(a.distances[std::size_t(e)] == acquire::hnsw::detail::exact_distance(X, inverse, i, X, inverse, j));
+            if (e > a.offsets[std::size_t(i)]) CHECK(a.distances[std::size_t(e)] >= a.distances[std::size_t(e) - 1]);
+        }
+}
