@@ -375,6 +375,7 @@ void refine_round(const Eigen::MatrixBase<Derived>& X, const std::vector<double>
     if (kk == 0 || n < 3) return;
     const std::vector<Index> order = graph_order(indices, n, kk);
     constexpr Index block = 4096, chunk = 64;
+    constexpr std::size_t ahead = 8;  // candidates whose rows are fetched ahead of their turn
     // Room for every row a row can see (itself, N(i) and each N(j): at most 1 + 2 kk + 4 kk^2,
     // and at most n) at a load of at most 1/2.
     const auto most = static_cast<std::size_t>(std::min<Index>(n, 1 + 2 * kk + 4 * kk * kk));
@@ -387,6 +388,11 @@ void refine_round(const Eigen::MatrixBase<Derived>& X, const std::vector<double>
     void* const l2_param = space.get_dist_func_param();
     std::vector<Index> new_indices(static_cast<std::size_t>(block * kk));
     std::vector<double> new_distances(new_indices.size());
+    // The rows in float, row after row (scaled when `scale` is not empty): the screen reads a
+    // candidate's row as a few consecutive cache lines whatever X's layout and type.
+    const Index d = X.cols();
+    std::vector<float> rows_f(static_cast<std::size_t>(n * d));
+    acquire::detail::parallel_for(n, 4096, [&](Index i) { float_row(X, i, scale, &rows_f[static_cast<std::size_t>(i * d)]); });
     // Each row's reverse neighbours (the rows listing it), at most kk: the nearest by (distance, row).
     std::vector<Index> reverse_offsets(static_cast<std::size_t>(n) + 1, 0);
     for (const Index j : indices)
@@ -428,7 +434,6 @@ void refine_round(const Eigen::MatrixBase<Derived>& X, const std::vector<double>
             std::vector<std::pair<Index, Index>> seen(table, {-1, -1});
             std::vector<Index> fresh;
             std::vector<std::pair<double, Index>> best;
-            std::vector<float> mine_f(static_cast<std::size_t>(X.cols())), theirs_f(mine_f.size());
             for (Index r = part * chunk; r < std::min(rows, (part + 1) * chunk); ++r) {
                 const Index i = order[static_cast<std::size_t>(from + r)];
                 const auto mine = static_cast<std::size_t>(i * kk);
@@ -464,13 +469,18 @@ void refine_round(const Eigen::MatrixBase<Derived>& X, const std::vector<double>
                         if (first_visit(c)) fresh.push_back(c);
                     });
                 });
-                float_row(X, i, scale, mine_f.data());
-                for (const Index c : fresh) {
+                const float* mine_f = &rows_f[static_cast<std::size_t>(i * d)];
+                for (std::size_t t = 0; t < fresh.size(); ++t) {
+                    const Index c = fresh[t];
+#if defined(__GNUC__)
+                    if (t + ahead < fresh.size())
+                        for (Index f = 0; f < d; f += 16) __builtin_prefetch(&rows_f[static_cast<std::size_t>(fresh[t + ahead] * d + f)]);
+#endif
                     const bool full = static_cast<Index>(best.size()) == kk;
                     const double bound = full ? best.front().first : std::numeric_limits<double>::infinity();
                     if (full) {  // screened in float first: most candidates are far
-                        float_row(X, c, scale, theirs_f.data());
-                        if (static_cast<double>(l2(mine_f.data(), theirs_f.data(), l2_param)) > 1.001 * bound) continue;
+                        const float* theirs_f = &rows_f[static_cast<std::size_t>(c * d)];
+                        if (static_cast<double>(l2(mine_f, theirs_f, l2_param)) > 1.001 * bound) continue;
                     }
                     const double dc = exact_distance_below(X, scale, i, c, bound);
                     if (!full) {
@@ -587,7 +597,7 @@ NeighborGraph search(const char* fn, const Eigen::MatrixBase<DQ>& Q, const Eigen
 /// false distance. Cost: about N log N insertions of O(ef_construction M d), spread over the
 /// shards, shards x N queries of O(ef M d), and per refinement round up to 4 k^2 N candidate
 /// distances; memory the indexes (about N (4 d + 8 M + 16) bytes, freed before refining) plus
-/// the graph (16 N k bytes; a refinement round adds up to 24 N k). At N = 10^6,
+/// the graph (16 N k bytes; a refinement round adds up to 24 N k + 4 N d). At N = 10^6,
 /// d = 64, k = 20 on two cores: docs/scale.md. Throws invalid_input for an empty X, NaN or Inf
 /// values (options.checks), zero rows with cosine, k < 1, M < 2, ef_construction < 1,
 /// ef_search < 0, shards < 1 or refine < 0.

@@ -278,6 +278,10 @@ TEST_CASE("refine over several blocks: the same graph on any thread count, recal
 #endif
     CHECK(a.indices == b.indices);
     CHECK(a.distances == b.distances);
+    const Eigen::MatrixXf column_major = X;  // the same graph from either layout
+    const NeighborGraph c = acquire::hnsw::knn_graph(column_major, 10, o);
+    CHECK(c.indices == a.indices);
+    CHECK(c.distances == a.distances);
     Eigen::Matrix<float, -1, -1, Eigen::RowMajor> unit = X;
     unit.rowwise().normalize();
     const NeighborGraph exact = acquire::knn_graph(unit, 10);
