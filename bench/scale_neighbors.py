@@ -159,7 +159,7 @@ def table(results):
                   "|---|---|---|---|" + "---|" * rounds]
         for r in refined:
             ef = r["key"].split("--ef_search=")[1].split()[0] if "--ef_search=" in r["key"] else "100 (default)"
-            cells = ["%.4f (%s)" % (e["recall"], fmt_s(e["refine_s"])) for e in r["rounds"][1:]]
+            cells = ["%.4f (%.0f s)" % (e["recall"], e["refine_s"]) for e in r["rounds"][1:]]
             lines.append("| %s | %s | %s | %.4f | %s |" % (fmt_n(r["n"]), ef, fmt_s(r["graph_s"]), r["rounds"][0]["recall"],
                                                           " | ".join(cells + ["—"] * (rounds - len(cells)))))
         lines.append("")

@@ -97,7 +97,7 @@ struct Options {
     /// float and measured exactly, and it keeps the nearest k (the local join of NN-descent,
     /// Dong, Moses & Li 2011). A row only trades a neighbour for a nearer one. The cheapest way
     /// measured to buy recall at scale: at 3 x 10^6 rows (d = 64, k = 20) one round took recall
-    /// from 0.892 to 0.945 for 24% more time, two to 0.949 (docs/neighbors.md). 0 = none.
+    /// from 0.892 to 0.945 for 10% more time, two to 0.949 for 19% (docs/neighbors.md). 0 = none.
     Index refine = 0;
     /// checks.values: reject NaN or Inf rows (and, with cosine, zero rows).
     CheckOptions checks;
@@ -255,31 +255,18 @@ Shards build_shards(const Eigen::MatrixBase<Derived>& R, const std::vector<doubl
 
 /// The squared Euclidean distance between row i of Q and row j of R (each scaled to unit length
 /// when its scale is not empty), in double, summed in feature order: the true distance,
-/// symmetric to the bit, whatever the index measured in float.
+/// symmetric to the bit, whatever the index measured in float. With a `bound`, any value above
+/// it as soon as the sum passes it (the terms are non-negative, so the sum only grows): a row
+/// that cannot enter a list is dropped after the features that prove it.
 template <class DQ, class DR>
 double exact_distance(const Eigen::MatrixBase<DQ>& Q, const std::vector<double>& q_scale, Index i,
-                      const Eigen::MatrixBase<DR>& R, const std::vector<double>& r_scale, Index j) {
+                      const Eigen::MatrixBase<DR>& R, const std::vector<double>& r_scale, Index j,
+                      double bound = std::numeric_limits<double>::infinity()) {
     const double qs = q_scale.empty() ? 1.0 : q_scale[static_cast<std::size_t>(i)];
     const double rs = r_scale.empty() ? 1.0 : r_scale[static_cast<std::size_t>(j)];
     double s = 0;
     for (Index f = 0; f < Q.cols(); ++f) {
         const double a = static_cast<double>(Q(i, f)) * qs, b = static_cast<double>(R(j, f)) * rs;
-        s += (a - b) * (a - b);
-    }
-    return s;
-}
-
-/// exact_distance between rows i and j of X, or any value above `bound` as soon as the sum in
-/// feature order passes it (the terms are non-negative, so the sum only grows): a row that
-/// cannot enter a list is dropped after the features that prove it.
-template <class Derived>
-double exact_distance_below(const Eigen::MatrixBase<Derived>& X, const std::vector<double>& scale, Index i, Index j,
-                            double bound) {
-    const double is = scale.empty() ? 1.0 : scale[static_cast<std::size_t>(i)];
-    const double js = scale.empty() ? 1.0 : scale[static_cast<std::size_t>(j)];
-    double s = 0;
-    for (Index f = 0; f < X.cols(); ++f) {
-        const double a = static_cast<double>(X(i, f)) * is, b = static_cast<double>(X(j, f)) * js;
         s += (a - b) * (a - b);
         if ((f & 15) == 15 && s > bound) return s;
     }
@@ -366,8 +353,9 @@ inline std::vector<Index> graph_order(const std::vector<Index>& indices, Index n
 /// block (in parallel) keeps the nearest kk, by (distance, row), of its list, N(i) and the N(j)
 /// of each j in N(i). A candidate is measured in float first (the index's kernel) and dropped
 /// when that exceeds 1.001 times the row's current k-th distance, else exactly
-/// (exact_distance_below). A block's new lists are written after the whole block is done, so
-/// what a row reads depends only on the block order: the same graph on any thread count.
+/// (exact_distance, bounded by that k-th distance). A block's new lists are written after the
+/// whole block is done, so what a row reads depends only on the block order: the same graph on
+/// any thread count.
 template <class Derived>
 void refine_round(const Eigen::MatrixBase<Derived>& X, const std::vector<double>& scale, std::vector<Index>& indices,
                   std::vector<double>& distances, Index kk) {
@@ -482,7 +470,7 @@ void refine_round(const Eigen::MatrixBase<Derived>& X, const std::vector<double>
                         const float* theirs_f = &rows_f[static_cast<std::size_t>(c * d)];
                         if (static_cast<double>(l2(mine_f, theirs_f, l2_param)) > 1.001 * bound) continue;
                     }
-                    const double dc = exact_distance_below(X, scale, i, c, bound);
+                    const double dc = exact_distance(X, scale, i, X, scale, c, bound);
                     if (!full) {
                         best.emplace_back(dc, c);
                         std::push_heap(best.begin(), best.end());
