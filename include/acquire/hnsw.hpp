@@ -288,68 +288,91 @@ std::vector<std::pair<double, Index>> query_shards(const Shards& index, const fl
     return near;
 }
 
+/// Appends nodes 0..count-1 to `order` in breadth-first order, from node 0; a node no link
+/// reaches starts a new search. `links(v, visit)` calls visit(u) for each node u linked from v.
+/// Consecutive nodes in this order are linked, so work done in it finds them in cache.
+template <class Links>
+void breadth_first(std::size_t count, Links links, std::vector<Index>& order) {
+    std::vector<char> seen(count, 0);
+    for (std::size_t start = 0; start < count; ++start) {
+        if (seen[start]) continue;
+        seen[start] = 1;
+        std::size_t head = order.size();
+        order.push_back(static_cast<Index>(start));
+        for (; head < order.size(); ++head)
+            links(order[head], [&](Index u) {
+                if (!seen[static_cast<std::size_t>(u)]) {
+                    seen[static_cast<std::size_t>(u)] = 1;
+                    order.push_back(u);
+                }
+            });
+    }
+}
+
 /// The rows of the shards' indexes in breadth-first order over each index's layer-0 links
-/// (shard by shard, from each index's first node; a node no link reaches starts a new search):
-/// consecutive rows are neighbours in the graph, so queries made in this order read the same
-/// parts of the indexes one after another and find them in cache. Deterministic: it depends
-/// only on the indexes. The order changes no result (a query only reads the indexes).
+/// (shard by shard, from each index's first node): consecutive rows are neighbours in the
+/// graph, so queries made in this order read the same parts of the indexes one after another
+/// and find them in cache. Deterministic: it depends only on the indexes. The order changes no
+/// result (a query only reads the indexes).
 inline std::vector<Index> locality_order(const Shards& index) {
     std::vector<Index> order;
-    std::vector<char> seen;
     for (const auto& shard : index) {
-        const std::size_t count = shard->cur_element_count;
-        seen.assign(count, 0);
         const std::size_t begin = order.size();
-        for (std::size_t start = 0; start < count; ++start) {
-            if (seen[start]) continue;
-            seen[start] = 1;
-            std::size_t head = order.size();
-            order.push_back(static_cast<Index>(start));
-            for (; head < order.size(); ++head) {
-                hnswlib::linklistsizeint* links = shard->get_linklist0(static_cast<hnswlib::tableint>(order[head]));
-                const std::size_t degree = shard->getListCount(links);
-                const auto* ids = reinterpret_cast<const hnswlib::tableint*>(links + 1);
-                for (std::size_t e = 0; e < degree; ++e)
-                    if (!seen[ids[e]]) {
-                        seen[ids[e]] = 1;
-                        order.push_back(static_cast<Index>(ids[e]));
-                    }
-            }
-        }
+        breadth_first(shard->cur_element_count, [&](Index v, auto&& visit) {
+            hnswlib::linklistsizeint* links = shard->get_linklist0(static_cast<hnswlib::tableint>(v));
+            const std::size_t degree = shard->getListCount(links);
+            const auto* ids = reinterpret_cast<const hnswlib::tableint*>(links + 1);
+            for (std::size_t e = 0; e < degree; ++e) visit(static_cast<Index>(ids[e]));
+        }, order);
         for (std::size_t t = begin; t < order.size(); ++t)  // internal ids to rows
             order[t] = static_cast<Index>(shard->getExternalLabel(static_cast<hnswlib::tableint>(order[t])));
     }
     return order;
 }
 
-/// Rows 0..n-1 in breadth-first order over a graph of `kk` neighbours per row (slot e of row i
-/// at i kk + e, -1 for an empty slot), from row 0; a row no list reaches starts a new search.
-/// Consecutive rows in this order share neighbours, so work done in it finds them in cache.
-inline std::vector<Index> graph_order(const std::vector<Index>& indices, Index n, Index kk) {
-    std::vector<Index> order;
-    order.reserve(static_cast<std::size_t>(n));
-    std::vector<char> seen(static_cast<std::size_t>(n), 0);
-    for (Index start = 0; start < n; ++start) {
-        if (seen[static_cast<std::size_t>(start)]) continue;
-        seen[static_cast<std::size_t>(start)] = 1;
-        std::size_t head = order.size();
-        order.push_back(start);
-        for (; head < order.size(); ++head)
-            for (Index e = 0; e < kk; ++e) {
-                const Index j = indices[static_cast<std::size_t>(order[head] * kk + e)];
-                if (j >= 0 && !seen[static_cast<std::size_t>(j)]) {
-                    seen[static_cast<std::size_t>(j)] = 1;
-                    order.push_back(j);
-                }
-            }
+/// Each row's reverse neighbours in a graph of `kk` slots per row (slot e of row i at i kk + e,
+/// -1 for an empty slot): the rows listing it, at most kk of them, the nearest by (distance,
+/// row), as compressed rows (row v's at rows[offsets[v]] to rows[offsets[v + 1]]).
+struct Reverse {
+    std::vector<Index> offsets, rows;
+};
+
+inline Reverse nearest_reverse(const std::vector<Index>& indices, const std::vector<double>& distances, Index n,
+                               Index kk) {
+    Reverse out;
+    out.offsets.assign(static_cast<std::size_t>(n) + 1, 0);
+    for (const Index j : indices)
+        if (j >= 0) ++out.offsets[static_cast<std::size_t>(j) + 1];
+    for (Index i = 0; i < n; ++i) out.offsets[static_cast<std::size_t>(i) + 1] += out.offsets[static_cast<std::size_t>(i)];
+    std::vector<std::pair<double, Index>> in_edges(static_cast<std::size_t>(out.offsets.back()));
+    std::vector<Index> at(out.offsets.begin(), out.offsets.end() - 1);
+    for (Index i = 0; i < n; ++i)
+        for (Index e = 0; e < kk; ++e) {
+            const auto slot = static_cast<std::size_t>(i * kk + e);
+            if (indices[slot] >= 0)
+                in_edges[static_cast<std::size_t>(at[static_cast<std::size_t>(indices[slot])]++)] = {distances[slot], i};
+        }
+    out.rows.reserve(in_edges.size());
+    // Row v's edges are in_edges[offsets[v], offsets[v + 1]); offsets[v] is rewritten to where
+    // its kept ones start only after it has been read, and offsets[v + 1] on the next turn.
+    for (Index v = 0; v < n; ++v) {
+        auto first = in_edges.begin() + out.offsets[static_cast<std::size_t>(v)];
+        auto last = in_edges.begin() + out.offsets[static_cast<std::size_t>(v) + 1];
+        if (last - first > kk) {
+            std::nth_element(first, first + kk, last);
+            last = first + kk;
+        }
+        out.offsets[static_cast<std::size_t>(v)] = static_cast<Index>(out.rows.size());
+        for (auto e = first; e != last; ++e) out.rows.push_back(e->second);
     }
-    return order;
+    out.offsets[static_cast<std::size_t>(n)] = static_cast<Index>(out.rows.size());
+    return out;
 }
 
 /// One round of refinement of a graph of the rows of X among themselves, `kk` slots per row
 /// (-1: empty), each row ascending by (distance, row). Let N(v) be v's list and its reverse
 /// neighbours (the at most kk nearest rows listing v, by (distance, row), from the graph as the
-/// round starts). Rows are taken in graph_order, in blocks of a fixed size; each row i of a
+/// round starts). Rows are taken in breadth-first order over the graph, in blocks of a fixed size; each row i of a
 /// block (in parallel) keeps the nearest kk, by (distance, row), of its list, N(i) and the N(j)
 /// of each j in N(i). A candidate is measured in float first (the index's kernel) and dropped
 /// when that exceeds 1.001 times the row's current k-th distance, else exactly
@@ -361,7 +384,15 @@ void refine_round(const Eigen::MatrixBase<Derived>& X, const std::vector<double>
                   std::vector<double>& distances, Index kk) {
     const Index n = X.rows();
     if (kk == 0 || n < 3) return;
-    const std::vector<Index> order = graph_order(indices, n, kk);
+    const auto listed = [&](Index v, auto&& visit) {  // v's list
+        for (Index e = 0; e < kk; ++e) {
+            const Index j = indices[static_cast<std::size_t>(v * kk + e)];
+            if (j >= 0) visit(j);
+        }
+    };
+    std::vector<Index> order;  // rows in breadth-first order over the graph
+    order.reserve(static_cast<std::size_t>(n));
+    breadth_first(static_cast<std::size_t>(n), listed, order);
     constexpr Index block = 4096, chunk = 64;
     constexpr std::size_t ahead = 8;  // candidates whose rows are fetched ahead of their turn
     // Room for every row a row can see (itself, N(i) and each N(j): at most 1 + 2 kk + 4 kk^2,
@@ -381,38 +412,7 @@ void refine_round(const Eigen::MatrixBase<Derived>& X, const std::vector<double>
     const Index d = X.cols();
     std::vector<float> rows_f(static_cast<std::size_t>(n * d));
     acquire::detail::parallel_for(n, 4096, [&](Index i) { float_row(X, i, scale, &rows_f[static_cast<std::size_t>(i * d)]); });
-    // Each row's reverse neighbours (the rows listing it), at most kk: the nearest by (distance, row).
-    std::vector<Index> reverse_offsets(static_cast<std::size_t>(n) + 1, 0);
-    for (const Index j : indices)
-        if (j >= 0) ++reverse_offsets[static_cast<std::size_t>(j) + 1];
-    for (Index i = 0; i < n; ++i) reverse_offsets[static_cast<std::size_t>(i) + 1] += reverse_offsets[static_cast<std::size_t>(i)];
-    std::vector<std::pair<double, Index>> in_edges(static_cast<std::size_t>(reverse_offsets.back()));
-    {
-        std::vector<Index> at(reverse_offsets.begin(), reverse_offsets.end() - 1);
-        for (Index i = 0; i < n; ++i)
-            for (Index e = 0; e < kk; ++e) {
-                const Index j = indices[static_cast<std::size_t>(i * kk + e)];
-                if (j >= 0) in_edges[static_cast<std::size_t>(at[static_cast<std::size_t>(j)]++)] = {distances[static_cast<std::size_t>(i * kk + e)], i};
-            }
-    }
-    std::vector<Index> reverse;
-    reverse.reserve(in_edges.size());
-    {
-        Index written = 0;
-        for (Index v = 0; v < n; ++v) {
-            auto first = in_edges.begin() + reverse_offsets[static_cast<std::size_t>(v)];
-            auto last = in_edges.begin() + reverse_offsets[static_cast<std::size_t>(v) + 1];
-            if (last - first > kk) {
-                std::nth_element(first, first + kk, last);
-                last = first + kk;
-            }
-            reverse_offsets[static_cast<std::size_t>(v)] = written;
-            for (auto e = first; e != last; ++e) reverse.push_back(e->second);
-            written = static_cast<Index>(reverse.size());
-        }
-        reverse_offsets[static_cast<std::size_t>(n)] = written;
-        std::vector<std::pair<double, Index>>().swap(in_edges);
-    }
+    const Reverse reverse = nearest_reverse(indices, distances, n, kk);
     for (Index from = 0; from < n; from += block) {
         const Index rows = std::min(block, n - from);
         const Index chunks = (rows + chunk - 1) / chunk;
@@ -444,12 +444,9 @@ void refine_round(const Eigen::MatrixBase<Derived>& X, const std::vector<double>
                 std::make_heap(best.begin(), best.end());
                 fresh.clear();
                 const auto around = [&](Index v, auto&& visit) {  // v's list and the rows listing v
-                    for (Index e = 0; e < kk; ++e) {
-                        const Index j = indices[static_cast<std::size_t>(v * kk + e)];
-                        if (j >= 0) visit(j);
-                    }
-                    for (Index e = reverse_offsets[static_cast<std::size_t>(v)]; e < reverse_offsets[static_cast<std::size_t>(v) + 1]; ++e)
-                        visit(reverse[static_cast<std::size_t>(e)]);
+                    listed(v, visit);
+                    for (Index e = reverse.offsets[static_cast<std::size_t>(v)]; e < reverse.offsets[static_cast<std::size_t>(v) + 1]; ++e)
+                        visit(reverse.rows[static_cast<std::size_t>(e)]);
                 };
                 around(i, [&](Index j) {
                     if (first_visit(j)) fresh.push_back(j);
@@ -549,8 +546,8 @@ NeighborGraph search(const char* fn, const Eigen::MatrixBase<DQ>& Q, const Eigen
         for (Index t = have; t < kk; ++t) g.indices[first + static_cast<std::size_t>(t)] = -1;
     });
     index.clear();  // the indexes' memory, before refining needs its own
-    if (one_set)
-        for (Index round = 0; round < o.refine; ++round) refine_round(Q, q_scale, g.indices, g.distances, kk);
+    for (Index round = 0; round < o.refine; ++round)  // one set only: checked above
+        refine_round(Q, q_scale, g.indices, g.distances, kk);
     // Compact away the rows' unfilled slots (-1), if any (HNSW can return fewer than asked).
     if (std::find(g.indices.begin(), g.indices.end(), Index(-1)) != g.indices.end()) {
         std::size_t at = 0;
