@@ -2,14 +2,16 @@
 """Runs the large-pool neighbour runs (bench/scale_neighbors.cpp), one process each, and writes
 docs/scale.md.
 
-    /usr/bin/python3 bench/scale_neighbors.py                  # the 10^4-10^6 runs (about 40 min on 2 cores)
+    /usr/bin/python3 bench/scale_neighbors.py                  # the 10^4-3 x 10^6 runs (about 80 min on 2 cores)
     /usr/bin/python3 bench/scale_neighbors.py --huge           # and the 10^7 ones (hours)
     /usr/bin/python3 bench/scale_neighbors.py --quick --out /tmp/s.md   # tiny pools: checks the script
     /usr/bin/python3 bench/scale_neighbors.py --huge --cached   # the page from finished runs only
 
 Each run is its own process, so its peak resident memory (getrusage) is its own; threads are the
-machine's (OMP_NUM_THREADS unless set). docs/scale.md is generated, never hand-edited. Standard
-library only.
+machine's (OMP_NUM_THREADS unless set). Each finished run's record is kept in
+bench/results/scale_neighbors.jsonl, in the repository, so the page can be written again (and a run
+added to it) on a fresh clone without the hours of runs behind it; --quick keeps its records in the
+build directory. docs/scale.md is generated, never hand-edited. Standard library only.
 """
 
 import argparse
@@ -60,6 +62,7 @@ HUGE = [
     ("sweep", ["--n=10000000", "--sample=1000", "--shards=20", "--efs=42,64,100,160,256"]),
     ("facility", ["--n=10000000", "--b=1000", "--sample=500"]),
     ("typiclust", ["--n=10000000", "--b=100", "--k=40", "--sample=500"]),
+    ("refine", ["--n=10000000", "--sample=1000", "--rounds=2"]),
 ]
 QUICK = [
     ("recall", ["--n=3000"]),
@@ -79,6 +82,17 @@ def key_of(task, flags):
     return " ".join([task] + flags)
 
 
+def machine():
+    """The processor's name and the threads a run gets."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return cpu, int(os.environ.get("OMP_NUM_THREADS", 0) or os.cpu_count() or 0)
+
+
 def run(binary, task, flags, cache):
     key = key_of(task, flags)
     if key in cache:
@@ -94,6 +108,7 @@ def run(binary, task, flags, cache):
         return {"task": task, "flags": " ".join(flags), "error": "exit %d" % out.returncode, "wall_s": took}
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["wall_s"] = took
+    result["cpu"], result["threads"] = machine()
     result["key"] = key
     result["commit"] = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
                                       text=True).stdout.strip()
@@ -221,15 +236,15 @@ def main(argv=None):
                         help="run nothing: write the page from the cached runs, naming the runs not made yet")
     args = parser.parse_args(argv)
     binary = os.path.join(args.build, "scale_neighbors")
-    if not os.access(binary, os.X_OK):
+    if not args.cached and not os.access(binary, os.X_OK):
         print("scale_neighbors.py: %s not found (needs hnswlib and zlib)" % binary, file=sys.stderr)
         return 1
     runs = QUICK if args.quick else RUNS + (HUGE if args.huge else [])
     if args.only:
         runs = [r for r in runs if r[0] in args.only.split(",")]
-    # Each finished run is appended to a cache beside the binary, so an interrupted session
-    # resumes where it stopped; --fresh ignores it.
-    cache_path = os.path.join(args.build, CACHE_NAME)
+    # Each finished run is appended to the cache, so an interrupted session resumes where it
+    # stopped; --fresh ignores it.
+    cache_path = os.path.join(args.build if args.quick else os.path.join(ROOT, "bench", "results"), CACHE_NAME)
     cache = {}
     if not args.fresh and os.path.exists(cache_path):
         with open(cache_path) as f:
@@ -246,22 +261,28 @@ def main(argv=None):
         if "error" not in r and r.get("key") not in cache:
             with open(cache_path, "a") as f:
                 f.write(json.dumps(r) + "\n")
-    took = sum(r.get("wall_s", 0) for r in results)  # the runs' own times, cached ones included
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
     measured = sorted(set(r.get("commit", "?") for r in results))
+    # The runs' own wall times, cached ones included (records transcribed from an earlier page have none).
+    took = (" in %.0f min" % (sum(r["wall_s"] for r in results) / 60)
+            if all("wall_s" in r for r in results) else "")
+    # Where the runs were made: a row's times compare with rows of the same machine only.
+    here = machine()
+    hosts = {}
+    for r in results:
+        hosts.setdefault((r.get("cpu", here[0]), r.get("threads", here[1])), []).append(r)
+    by_size = sorted(hosts.items(), key=lambda h: -len(h[1]))
+    where = ["%s, %d threads (%s)" % (cpu, threads, "%d run%s" % (len(rs), "s" if len(rs) > 1 else "")
+                                      if i == 0 else ", ".join("`%s`" % r.get("key", r["task"]) for r in rs))
+             for i, ((cpu, threads), rs) in enumerate(by_size)]
     lines = ["# Pools of 10^6 and 10^7: neighbour graphs at scale", "",
-             "Generated by `bench/scale_neighbors.py`%s on %s (%d threads), commit %s, %s; %d runs in %.0f min, "
-             "measured at commit%s %s (finished runs are cached and reused). Never hand-edited." % (
-                 " --quick" if args.quick else "", cpu, os.cpu_count() or 0, commit,
-                 datetime.date.today().isoformat(), len(results), took / 60, "s" if len(measured) > 1 else "",
-                 ", ".join(measured)), ""]
+             "Generated by `bench/scale_neighbors.py`%s at commit %s, %s, from %d runs%s measured at commit%s %s "
+             "(finished runs are kept in `bench/results/` and reused). %s: %s%s. Never hand-edited." % (
+                 " --quick" if args.quick else "", commit, datetime.date.today().isoformat(), len(results), took,
+                 "s" if len(measured) > 1 else "", ", ".join(measured),
+                 "Machine" if len(where) == 1 else "Machines", "; ".join(where),
+                 "" if len(where) == 1 else "; times compare between rows of one machine only"), ""]
     lines += table(results)
     if missing:
         lines += ["", "Not run yet: " + "; ".join("`%s`" % m for m in missing) + "."]
