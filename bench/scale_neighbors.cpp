@@ -20,7 +20,14 @@
 //   refine     hnsw::knn_graph(X, k) without refinement, then --rounds (default 2) rounds of
 //              hnsw::detail::refine_round on it: recall@k on --sample rows and seconds after each;
 //   sweep      hnsw::knn_graph's indexes built once, then the --sample rows queried at each
-//              ef_search of --efs (default 100,160,256,400): recall@k and microseconds per row.
+//              ef_search of --efs (default 100,160,256,400): recall@k and microseconds per row;
+//   faiss      the graph from --index=hnsw (faiss::IndexHNSWFlat, --M, --ef_construction and
+//              --ef_search as hnsw::Options' defaults), --index=ivf (faiss::IndexIVFFlat, --nlist
+//              default sqrt(N), trained on 64 rows per list, --nprobe default 16) or
+//              --index=acquire (hnsw::knn_graph, default options): every row queried for its
+//              k + 1 nearest, itself dropped, as a user hands a graph in (docs/python.md), then
+//              checked as the selectors check one; build and graph seconds, recall@k. Needs
+//              Debian's libfaiss-dev at build time; without it the task exits with 77 (skipped).
 // Prints one JSON object: times in seconds, peak resident memory in MB (getrusage), and the
 // task's figures.
 #include "../examples/fashion_mnist/idx.hpp"
@@ -33,13 +40,21 @@
 #include <acquire/select/typiclust.hpp>
 #include <acquire/synthetic.hpp>
 
+#ifdef ACQUIRE_SCALE_FAISS
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexHNSW.h>
+#include <faiss/IndexIVFFlat.h>
+#endif
+
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cmath>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -128,6 +143,36 @@ template <class Rows>
 double sampled_recall(const Rows& X, const NeighborGraph& g, Index k, const std::vector<Index>& rows) {
     return graph_recall(exact_lists(X, k, rows), g, rows);
 }
+
+#ifdef ACQUIRE_SCALE_FAISS
+/// The graph of `index` over the rows of X: each row's k + 1 nearest, itself dropped (or the
+/// last if it was not found), in blocks of rows, into the arrays a user hands in.
+NeighborGraph faiss_graph(const faiss::Index& index, const Pool& X, Index k) {
+    const Index n = X.rows(), block = 16384, width = k + 1;
+    NeighborGraph g;
+    g.offsets.assign(static_cast<std::size_t>(n) + 1, 0);
+    g.indices.reserve(static_cast<std::size_t>(n * k));
+    g.distances.reserve(static_cast<std::size_t>(n * k));
+    std::vector<faiss::Index::idx_t> I(static_cast<std::size_t>(block * width));
+    std::vector<float> D(I.size());
+    for (Index first = 0; first < n; first += block) {
+        const Index m = std::min(block, n - first);
+        index.search(m, X.row(first).data(), width, D.data(), I.data());
+        for (Index r = 0; r < m; ++r) {
+            Index kept = 0;
+            for (Index t = 0; t < width && kept < k; ++t) {
+                const auto e = static_cast<std::size_t>(r * width + t);
+                if (I[e] < 0 || I[e] == first + r) continue;  // unfilled, or the row itself
+                g.indices.push_back(static_cast<Index>(I[e]));
+                g.distances.push_back(std::max(0.0, static_cast<double>(D[e])));
+                ++kept;
+            }
+            g.offsets[static_cast<std::size_t>(first + r) + 1] = static_cast<Index>(g.indices.size());
+        }
+    }
+    return g;
+}
+#endif
 
 std::map<std::string, std::string> parse(int argc, char** argv) {
     std::map<std::string, std::string> out;
@@ -234,6 +279,53 @@ int main(int argc, char** argv) {
                         static_cast<long long>(ef), recall(truth, [&](std::size_t r) { return lists[r]; }), per_row_us);
         }
         std::printf("]");
+    } else if (task == "faiss") {
+#ifdef ACQUIRE_SCALE_FAISS
+        const std::string kind = get("index", "hnsw");
+        const auto ef = static_cast<int>(h.ef_search > 0 ? h.ef_search : std::max<Index>(2 * (k + 1), 100));
+        const int dims = static_cast<int>(X.cols());
+        NeighborGraph g;
+        std::unique_ptr<faiss::Index> quantizer, index;
+        double build_s = 0;
+        t0 = Clock::now();
+        if (kind == "acquire") {
+            g = acquire::hnsw::knn_graph(X, k, h);
+        } else if (kind == "hnsw") {
+            auto hnsw = std::make_unique<faiss::IndexHNSWFlat>(dims, static_cast<int>(h.M));
+            hnsw->hnsw.efConstruction = static_cast<int>(h.ef_construction);
+            hnsw->add(X.rows(), X.data());
+            hnsw->hnsw.efSearch = ef;
+            index = std::move(hnsw);
+            std::printf(", \"ef_search\": %d", ef);
+        } else if (kind == "ivf") {
+            const Index nlist = std::max<Index>(1, std::atoll(get("nlist", std::to_string(static_cast<Index>(
+                std::sqrt(static_cast<double>(X.rows())))).c_str()).c_str()));
+            quantizer = std::make_unique<faiss::IndexFlatL2>(dims);
+            auto ivf = std::make_unique<faiss::IndexIVFFlat>(quantizer.get(), dims, nlist);
+            const Pool T = X(sample_rows(X.rows(), std::min(X.rows(), 64 * nlist)), Eigen::all);
+            ivf->train(T.rows(), T.data());
+            ivf->add(X.rows(), X.data());
+            ivf->nprobe = static_cast<std::size_t>(std::atoll(get("nprobe", "16").c_str()));
+            std::printf(", \"nlist\": %lld, \"nprobe\": %zu", static_cast<long long>(nlist), ivf->nprobe);
+            index = std::move(ivf);
+        } else {
+            std::fprintf(stderr, "scale_neighbors: unknown --index=%s (acquire, hnsw or ivf)\n", kind.c_str());
+            return 2;
+        }
+        if (index) {
+            build_s = since(t0);
+            g = faiss_graph(*index, X, k);
+            acquire::detail::check_graph("scale_neighbors", "faiss graph", g, X.rows(), X.rows(), true);
+        }
+        std::printf(", \"index\": \"%s\", \"faiss\": \"%d.%d.%d\", \"build_s\": %.2f, \"graph_s\": %.2f, "
+                    "\"peak_mb\": %.0f", kind.c_str(), FAISS_VERSION_MAJOR, FAISS_VERSION_MINOR, FAISS_VERSION_PATCH,
+                    build_s, since(t0), peak_mb());
+        std::printf(", \"recall\": %.4f", sampled_recall(X, g, k, sample_rows(X.rows(), sample)));
+#else
+        std::printf("}\n");
+        std::fprintf(stderr, "scale_neighbors: built without faiss (Debian's libfaiss-dev)\n");
+        return 77;
+#endif
     } else if (task == "facility") {
         acquire::hnsw::Options cosine = h;
         cosine.cosine = true;

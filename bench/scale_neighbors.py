@@ -49,6 +49,11 @@ RUNS = [
     # The graph without refinement, then rounds of neighbour-of-neighbour refinement on it.
     ("refine", ["--n=1000000", "--sample=1000", "--ef_search=42", "--rounds=2"]),
     ("refine", ["--n=3000000", "--sample=1000", "--rounds=2"]),
+    # faiss's graphs of the same pool (its HNSW at the same settings, and IVF), beside ours made in
+    # the same session: the other library a user could hand a graph in from.
+    ("faiss", ["--n=1000000", "--index=acquire"]),
+    ("faiss", ["--n=1000000", "--index=hnsw"]),
+    ("faiss", ["--n=1000000", "--index=ivf", "--nprobe=16"]),
     ("facility", ["--n=100000", "--b=1000", "--compare=1"]),
     ("facility", ["--n=1000000", "--b=1000"]),
     ("probcover", ["--n=100000", "--b=100"]),
@@ -70,6 +75,9 @@ QUICK = [
     ("recall", ["--data=fashion", "--n=2000"]),
     ("sweep", ["--n=3000", "--sample=200", "--efs=10,100"]),
     ("refine", ["--n=3000", "--sample=200", "--ef_search=21", "--rounds=2"]),
+    ("faiss", ["--n=3000", "--index=acquire"]),
+    ("faiss", ["--n=3000", "--index=hnsw"]),
+    ("faiss", ["--n=3000", "--index=ivf", "--nprobe=8"]),
     ("facility", ["--n=3000", "--b=50", "--compare=1"]),
     ("probcover", ["--n=3000", "--b=20"]),
     ("typiclust", ["--n=3000", "--b=20", "--k=40"]),
@@ -103,6 +111,9 @@ def run(binary, task, flags, cache):
     started = time.monotonic()
     out = subprocess.run(cmd, capture_output=True, text=True)
     took = time.monotonic() - started
+    if out.returncode == 77:  # the binary was built without what the task needs
+        print(out.stderr, file=sys.stderr)
+        return {"task": task, "flags": " ".join(flags), "skipped": out.stderr.strip().splitlines()[-1], "wall_s": took}
     if out.returncode != 0:
         print(out.stderr, file=sys.stderr)
         return {"task": task, "flags": " ".join(flags), "error": "exit %d" % out.returncode, "wall_s": took}
@@ -168,7 +179,7 @@ def table(results):
         lines += ["## Refining the graph", "",
                   "`hnsw::knn_graph(X, k)` without refinement (2 shards; ef as stated), then rounds of "
                   "`Options::refine` on it (each row's list merged with its neighbours' and reverse "
-                  "neighbours' lists): recall\@k on %d sampled rows after each, and in brackets the round's "
+                  "neighbours' lists): recall\\@k on %d sampled rows after each, and in brackets the round's "
                   "time (two threads)." % refined[0].get("sample", 1000), "",
                   "| N | ef | graph | no refinement | " + " | ".join("round %d" % t for t in range(1, rounds + 1)) + " |",
                   "|---|---|---|---|" + "---|" * rounds]
@@ -178,7 +189,30 @@ def table(results):
             lines.append("| %s | %s | %s | %.4f | %s |" % (fmt_n(r["n"]), ef, fmt_s(r["graph_s"]), r["rounds"][0]["recall"],
                                                           " | ".join(cells + ["—"] * (rounds - len(cells)))))
         lines.append("")
-    sel = [r for r in results if r.get("task") not in ("recall", "sweep", "refine") and "error" not in r]
+    others = [r for r in results if r.get("task") == "faiss" and "error" not in r and "skipped" not in r]
+    if others:
+        lines += ["## The same graphs from faiss", "",
+                  "Graphs of k = %d over the same pools from faiss %s (Debian's libfaiss-dev, on Debian's reference "
+                  "BLAS), each row queried for its k + 1 nearest and itself dropped, as a user hands a graph in, "
+                  "then checked as the selectors check one; beside `hnsw::knn_graph` at its defaults, each run its "
+                  "own process on the same machine. Build: the index alone; graph: build, queries and the check; "
+                  "recall\\@k on %d sampled rows. faiss's HNSW inserts in parallel, so its graph differs from run "
+                  "to run; acquire's is the same on any thread count." % (
+                      others[0]["k"], others[0].get("faiss", "?"), others[0].get("sample", 2000)), "",
+                  "| N | graph | settings | build | graph | recall\\@k | peak memory |", "|---|---|---|---|---|---|---|"]
+        for r in others:
+            name, settings = {
+                "acquire": ("acquire `hnsw::knn_graph`", "M 16, ef_construction 100, ef 100, 2 shards"),
+                "hnsw": ("faiss `IndexHNSWFlat`", "M %d, efConstruction %d, efSearch %d" % (
+                    r.get("M", 16), r.get("ef_construction", 100), r.get("ef_search", 100))),
+                "ivf": ("faiss `IndexIVFFlat`", "nlist %d, nprobe %d" % (r.get("nlist", 0), r.get("nprobe", 0))),
+            }[r["index"]]
+            lines.append("| %s | %s | %s | %s | %s | %.4f | %.0f MB |" % (
+                fmt_n(r["n"]), name, settings, fmt_s(r["build_s"]) if r["index"] != "acquire" else "—",
+                fmt_s(r["graph_s"]), r["recall"], r["peak_mb"]))
+        lines.append("")
+    sel = [r for r in results if r.get("task") not in ("recall", "sweep", "refine", "faiss") and "error" not in r
+           and "skipped" not in r]
     lines += ["## Selectors on the HNSW graph", "",
               "End to end: the graph (`hnsw::knn_graph`, deterministic) and the selector; clustered synthetic "
               "float pools, d = 64.", "",
@@ -203,6 +237,9 @@ def table(results):
             r["task"], fmt_n(r["n"]), 10 if r["task"] == "cal" else r["k"], r["b"] if r["task"] != "cal" else "—",
             fmt_s(r["graph_s"]),
             fmt_s(r["select_s"]), fmt_s(r["total_s"]), r["peak_mb"], "; ".join(notes)))
+    skipped = [r for r in results if "skipped" in r]
+    if skipped:
+        lines += ["", "Skipped: " + "; ".join("%s %s (%s)" % (r["task"], r["flags"], r["skipped"]) for r in skipped)]
     failed = [r for r in results if "error" in r]
     if failed:
         lines += ["", "Failed runs: " + "; ".join("%s %s (%s)" % (r["task"], r["flags"], r["error"]) for r in failed)]
@@ -258,12 +295,12 @@ def main(argv=None):
             continue
         r = run(binary, task, flags, cache)
         results.append(r)
-        if "error" not in r and r.get("key") not in cache:
+        if "error" not in r and "skipped" not in r and r.get("key") not in cache:
             with open(cache_path, "a") as f:
                 f.write(json.dumps(r) + "\n")
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
-    measured = sorted(set(r.get("commit", "?") for r in results))
+    measured = sorted(set(r["commit"] for r in results if "commit" in r))
     # The runs' own wall times, cached ones included (records transcribed from an earlier page have none).
     took = (" in %.0f min" % (sum(r["wall_s"] for r in results) / 60)
             if all("wall_s" in r for r in results) else "")
@@ -273,7 +310,8 @@ def main(argv=None):
     for r in results:
         hosts.setdefault((r.get("cpu", here[0]), r.get("threads", here[1])), []).append(r)
     by_size = sorted(hosts.items(), key=lambda h: -len(h[1]))
-    where = ["%s, %d threads (%s)" % (cpu, threads, "%d run%s" % (len(rs), "s" if len(rs) > 1 else "")
+    where = ["%s, %d thread%s (%s)" % (cpu, threads, "s" if threads != 1 else "",
+                                       "%d run%s" % (len(rs), "s" if len(rs) > 1 else "")
                                       if i == 0 else ", ".join("`%s`" % r.get("key", r["task"]) for r in rs))
              for i, ((cpu, threads), rs) in enumerate(by_size)]
     lines = ["# Pools of 10^6 and 10^7: neighbour graphs at scale", "",

@@ -13,6 +13,7 @@ packages=(
   libopenmpi-dev openmpi-bin       # acquire::mpi (include/acquire/mpi.hpp), its tests under mpiexec
   libtorch-dev                     # the libtorch interop tests and the CNN example
   libhnswlib-dev                   # acquire::hnsw (include/acquire/hnsw.hpp): approximate neighbour graphs
+  libfaiss-dev                     # bench/scale_neighbors' faiss task: faiss's graphs beside ours (docs/scale.md)
   doxygen                          # the API reference (the docs target)
   pkg-config                       # the consumer test's pkg-config build
   python3-dev pybind11-dev python3-pybind11   # the Python module (python/, pip install .)
