@@ -51,6 +51,9 @@ RUNS = [
     ("refine", ["--n=3000000", "--sample=1000", "--rounds=2"]),
     # faiss's graphs of the same pool (its HNSW at the same settings, and IVF), beside ours made in
     # the same session: the other library a user could hand a graph in from.
+    ("faiss", ["--n=100000", "--index=acquire"]),
+    ("faiss", ["--n=100000", "--index=hnsw"]),
+    ("faiss", ["--n=100000", "--index=ivf", "--nprobe=16"]),
     ("faiss", ["--n=1000000", "--index=acquire"]),
     ("faiss", ["--n=1000000", "--index=hnsw"]),
     ("faiss", ["--n=1000000", "--index=ivf", "--nprobe=16"]),
