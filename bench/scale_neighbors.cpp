@@ -282,11 +282,12 @@ int main(int argc, char** argv) {
     } else if (task == "faiss") {
 #ifdef ACQUIRE_SCALE_FAISS
         const std::string kind = get("index", "hnsw");
-        const auto ef = static_cast<int>(h.ef_search > 0 ? h.ef_search : std::max<Index>(2 * (k + 1), 100));
+        const auto ef = static_cast<int>(acquire::hnsw::detail::query_ef(h, k + 1));  // as hnsw::knn_graph's
         const int dims = static_cast<int>(X.cols());
         NeighborGraph g;
         std::unique_ptr<faiss::Index> quantizer, index;
         double build_s = 0;
+        std::printf(", \"ef_search\": %d", ef);
         t0 = Clock::now();
         if (kind == "acquire") {
             g = acquire::hnsw::knn_graph(X, k, h);
@@ -296,7 +297,6 @@ int main(int argc, char** argv) {
             hnsw->add(X.rows(), X.data());
             hnsw->hnsw.efSearch = ef;
             index = std::move(hnsw);
-            std::printf(", \"ef_search\": %d", ef);
         } else if (kind == "ivf") {
             const Index nlist = std::max<Index>(1, std::atoll(get("nlist", std::to_string(static_cast<Index>(
                 std::sqrt(static_cast<double>(X.rows())))).c_str()).c_str()));
