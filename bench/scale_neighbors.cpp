@@ -14,7 +14,8 @@
 //              exact sparse objective;
 //   probcover  probcover_delta(X, 100 clusters) on a graph of k, then probcover(X, delta, b); the
 //              balls' recall on --sample rows (exact ball sizes by a scan of X);
-//   typiclust  typiclust(X, b) with neighbors = 20 on a graph of k;
+//   typiclust  typiclust(X, b) with neighbors = 20 on a graph of k; --compare=1 also runs it
+//              with the exact search and counts the picks both share;
 //   cal        contrastive_score with N pool rows over N / 10 labeled rows (10 classes), graph
 //              of 10;
 //   refine     hnsw::knn_graph(X, k) without refinement, then --rounds (default 2) rounds of
@@ -403,6 +404,16 @@ int main(int argc, char** argv) {
         std::printf(", \"graph_s\": %.2f, \"select_s\": %.2f, \"total_s\": %.2f, \"peak_mb\": %.0f, \"picks\": %zu",
                     graph_s, since(t1), since(t0), peak_mb(), picks.indices.size());
         std::printf(", \"recall\": %.4f", sampled_recall(X, g, k, sample_rows(X.rows(), sample)));
+        if (compare) {
+            // The same clusters (one seed), typicality by the exact search within each cluster:
+            // the picks both runs share.
+            const auto t2 = Clock::now();
+            const acquire::Selection reference = acquire::typiclust(X, b, acquire::TypiClustOptions{});
+            const std::set<Index> a(picks.indices.begin(), picks.indices.end());
+            std::size_t same = 0;
+            for (const Index i : reference.indices) same += a.count(i);
+            std::printf(", \"exact_s\": %.2f, \"same_picks\": %zu", since(t2), same);
+        }
     } else if (task == "cal") {
         const Index labeled = std::max<Index>(1, X.rows() / 10);
         acquire::synthetic::EmbeddingOptions lo;

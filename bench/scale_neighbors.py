@@ -27,6 +27,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE_NAME = "scale_neighbors.jsonl"
 
+# Graph settings of the recall study (below): the defaults, then graphs of lower recall.
+RECALL_STUDY = [[], ["--ef_search=21"], ["--M=8", "--ef_construction=32", "--ef_search=21"],
+                ["--M=6", "--ef_construction=40", "--ef_search=21"], ["--M=6", "--ef_construction=24", "--ef_search=21"]]
+
 # (task, flags): the protocol, fixed before the runs. Synthetic pools are d = 64 float, 100
 # clusters; k = 20 everywhere except CAL (10 labeled neighbours) and TypiClust (a graph of 40 for
 # its 20 in-cluster neighbours); b = 1000 for facility location, 100 for the low-budget
@@ -58,6 +62,15 @@ RUNS = [
     ("faiss", ["--n=1000000", "--index=hnsw"]),
     ("faiss", ["--n=1000000", "--index=ivf", "--nprobe=16"]),
     ("facility", ["--n=100000", "--b=1000", "--compare=1"]),
+] + [
+    # Does recall change the picks? At 10^5, where the exact graph is affordable, graphs made
+    # worse on purpose (fewer links, smaller ef) to span the recall the defaults give from 10^6
+    # to 10^7; each selector's picks on them against its picks on the exact graph.
+    (task, flags + graph) for graph in RECALL_STUDY
+    for task, flags in [("facility", ["--n=100000", "--b=1000", "--compare=1"]),
+                        ("typiclust", ["--n=100000", "--b=100", "--k=40", "--compare=1"])]
+    if (task, flags + graph) != ("facility", ["--n=100000", "--b=1000", "--compare=1"])
+] + [
     ("facility", ["--n=1000000", "--b=1000"]),
     ("probcover", ["--n=100000", "--b=100"]),
     ("probcover", ["--n=1000000", "--b=100"]),
@@ -83,7 +96,9 @@ QUICK = [
     ("faiss", ["--n=3000", "--index=ivf", "--nprobe=8"]),
     ("facility", ["--n=3000", "--b=50", "--compare=1"]),
     ("probcover", ["--n=3000", "--b=20"]),
-    ("typiclust", ["--n=3000", "--b=20", "--k=40"]),
+    ("typiclust", ["--n=3000", "--b=20", "--k=40", "--compare=1"]),
+    ("facility", ["--n=3000", "--b=50", "--compare=1", "--M=4", "--ef_construction=12", "--ef_search=21"]),
+    ("typiclust", ["--n=3000", "--b=20", "--k=40", "--compare=1", "--M=4", "--ef_construction=12", "--ef_search=21"]),
     ("cal", ["--n=3000"]),
 ]
 
@@ -215,8 +230,35 @@ def table(results):
                 fmt_n(r["n"]), name, settings, fmt_s(r["build_s"]) if r["index"] != "acquire" else "—",
                 fmt_s(r["graph_s"]), r["recall"], r["peak_mb"]))
         lines.append("")
+    study = [r for r in results if "--compare=1" in r.get("key", "") and "error" not in r]
+    if any(r["task"] == "typiclust" for r in study):
+        lines += ["## Does the graph's recall change the picks?", "",
+                  "At N = %s, where the exact graph is affordable, graphs made worse on purpose (fewer links M, "
+                  "smaller ef_construction and ef) to span the recall the defaults give from 10^6 to 10^7; the "
+                  "selectors' picks on each against their picks on the exact graph. Facility location (b = %d, "
+                  "a cosine graph of k = 20): the exact sparse objective of its picks over the exact graph's picks', "
+                  "and the picks both share. TypiClust (b = %d, a graph of k = 40 for its 20 in-cluster "
+                  "neighbours, the same k-means clusters): the picks both share. ef is at least k + 1, so TypiClust's "
+                  "ef 21 is 41." % (fmt_n(study[0]["n"]), next(r["b"] for r in study if r["task"] == "facility"),
+                                       next(r["b"] for r in study if r["task"] == "typiclust")), "",
+                  "| graph | facility: recall\\@20 | objective ratio | shared picks | TypiClust: recall\\@40 | "
+                  "shared picks |", "|---|---|---|---|---|---|"]
+        graphs = {}
+        for r in study:
+            flags = [f for f in r["key"].split()[1:] if f.split("=")[0] in ("--M", "--ef_construction", "--ef_search")]
+            graphs.setdefault(" ".join(flags), {})[r["task"]] = r
+        for flags, pair in graphs.items():
+            o = dict(f[2:].split("=") for f in flags.split())
+            name = "M %s, ef_construction %s, ef %s" % (o.get("M", 16), o.get("ef_construction", 100),
+                                                         o.get("ef_search", "100 (default)"))
+            fl, tc = pair.get("facility"), pair.get("typiclust")
+            lines.append("| %s | %s | %s | %s | %s | %s |" % (
+                name, "%.4f" % fl["recall"] if fl else "—", "%.4f" % fl["objective_ratio"] if fl else "—",
+                "%d of %d" % (fl["same_picks"], fl["b"]) if fl else "—", "%.4f" % tc["recall"] if tc else "—",
+                "%d of %d" % (tc["same_picks"], tc["b"]) if tc else "—"))
+        lines.append("")
     sel = [r for r in results if r.get("task") not in ("recall", "sweep", "refine", "faiss") and "error" not in r
-           and "skipped" not in r]
+           and "skipped" not in r and not (r in study and (r["task"] == "typiclust" or "--ef_search=" in r["key"]))]
     lines += ["## Selectors on the HNSW graph", "",
               "End to end: the graph (`hnsw::knn_graph`, deterministic) and the selector; clustered synthetic "
               "float pools, d = 64.", "",
