@@ -215,7 +215,8 @@ int main(int argc, char** argv) {
     std::printf("{\"task\": \"%s\", \"data\": \"%s\", \"n\": %lld, \"d\": %lld, \"k\": %lld, \"b\": %lld, \"parallel_build\": %d, "
                 "\"shards\": %lld, \"M\": %lld, \"ef_construction\": %lld, \"load_s\": %.2f",
                 task.c_str(), data.c_str(), static_cast<long long>(X.rows()), static_cast<long long>(X.cols()),
-                static_cast<long long>(k), static_cast<long long>(b), h.deterministic ? 0 : 1, static_cast<long long>(h.shards),
+                static_cast<long long>(k), static_cast<long long>(b), h.deterministic ? 0 : 1,
+                static_cast<long long>(acquire::hnsw::detail::shard_count(h, X.rows())),
                 static_cast<long long>(h.M), static_cast<long long>(h.ef_construction), since(t0));
     std::fflush(stdout);
 

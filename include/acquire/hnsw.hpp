@@ -21,8 +21,9 @@
 //
 // Deterministic: each index is built by inserting its rows one by one in index order with a
 // seeded level generator (hnswlib's parallel insertion depends on thread timing) and acquire's
-// own distance kernel (the same bits on every x86-64 CPU); Options::shards indexes (2 by
-// default) over consecutive blocks of rows are built side by side, then every row is queried in
+// own distance kernel (the same bits on every x86-64 CPU); Options::shards indexes (by default
+// 2, and one per 500,000 rows past 10^6) over consecutive blocks of rows are built side by
+// side, then every row is queried in
 // each (a query only reads an index) and the lists merged by (distance, row). The same inputs
 // and options give the same graph on any thread count. Options::deterministic = false inserts
 // in parallel within an index: faster with one shard on many cores, not reproducible.
@@ -83,11 +84,16 @@ struct Options {
     bool deterministic = true;
     /// Independent indexes over this many consecutive blocks of the reference rows, built side
     /// by side (each in index order, so the graph still does not depend on the thread count),
-    /// every row queried in each and the lists merged. 2 (default) halves the build's wall time
-    /// on two cores for twice the queries (each on a half-size index); 1 = one index. Smaller
-    /// indexes keep recall at a given ef: shards of about 500,000 rows gave recall@20 0.96 at ef
-    /// 100 up to 10^7 rows, for N / 500,000 queries per row (docs/neighbors.md).
-    Index shards = 2;
+    /// every row queried in each and the lists merged. 0 (default) = max(2, ceil(rows /
+    /// 500,000)): two up to 10^6 rows, which halves the build's wall time on two cores for
+    /// twice the queries, then one per 500,000 rows, since smaller indexes keep recall at a given
+    /// ef. On clustered pools (d = 64, k = 20) shards of 500,000 rows gave recall@20 0.96 up to
+    /// 10^7 rows, where 2 shards gave 0.89 at 3 x 10^6 and 0.78 at 10^7; on a graph of recall
+    /// 0.83 facility location's picks kept 0.986 of the exact graph's objective and TypiClust
+    /// kept 83 of 100 picks (docs/neighbors.md). The price: every row is queried in every index,
+    /// so past 10^6 the queries grow as N^2 / 500,000 (at 10^7 about 4x the two-shard graph's
+    /// time). 1 = one index; 2 = the faster graph at any size.
+    Index shards = 0;
     /// Index the rows scaled to unit length, so that neighbours are the nearest by cosine (what
     /// facility_location's sparse mode wants); distances are then between the unit rows.
     bool cosine = false;
@@ -239,12 +245,22 @@ std::unique_ptr<hnswlib::HierarchicalNSW<float>> build_index(const Eigen::Matrix
 /// The HNSW indexes of a search: one per block of consecutive reference rows.
 using Shards = std::vector<std::unique_ptr<hnswlib::HierarchicalNSW<float>>>;
 
-/// min(options.shards, rows of R) indexes over consecutive blocks of R's rows, built side by
-/// side (each in index order: the same indexes on any thread count), each set to query with ef.
+/// Rows per index when Options::shards is 0.
+constexpr Index auto_shard_rows = 500000;
+
+/// The indexes a search over m reference rows builds: options.shards, or for 0 max(2,
+/// ceil(m / auto_shard_rows)); at most m.
+inline Index shard_count(const Options& o, Index m) {
+    const Index wanted = o.shards > 0 ? o.shards : std::max<Index>(2, (m + auto_shard_rows - 1) / auto_shard_rows);
+    return std::min(wanted, m);
+}
+
+/// shard_count(o, rows of R) indexes over consecutive blocks of R's rows, built side by side
+/// (each in index order: the same indexes on any thread count), each set to query with ef.
 template <class Derived>
 Shards build_shards(const Eigen::MatrixBase<Derived>& R, const std::vector<double>& scale, PortableL2& space,
                     const Options& o, std::size_t ef) {
-    const Index m = R.rows(), shards = std::min<Index>(o.shards, m);
+    const Index m = R.rows(), shards = shard_count(o, m);
     Shards index(static_cast<std::size_t>(shards));
     acquire::detail::parallel_for(shards, 2, [&](Index s) {
         index[static_cast<std::size_t>(s)] = build_index(R, s * m / shards, (s + 1) * m / shards, scale, space, o);
@@ -510,7 +526,7 @@ NeighborGraph search(const char* fn, const Eigen::MatrixBase<DQ>& Q, const Eigen
     if (o.M < 2) fail(fn, "options M must be >= 2, got ", o.M);
     if (o.ef_construction < 1) fail(fn, "options ef_construction must be >= 1, got ", o.ef_construction);
     if (o.ef_search < 0) fail(fn, "options ef_search must be >= 0, got ", o.ef_search);
-    if (o.shards < 1) fail(fn, "options shards must be >= 1, got ", o.shards);
+    if (o.shards < 0) fail(fn, "options shards must be >= 0 (0 = one per 500,000 rows, at least 2), got ", o.shards);
     if (o.refine < 0) fail(fn, "options refine must be >= 0, got ", o.refine);
     if (o.refine > 0 && !one_set) fail(fn, "options refine applies to the graph of one set (knn_graph(X, k)), not between two");
     acquire::detail::check_tolerance(fn, o.checks);
@@ -580,7 +596,7 @@ NeighborGraph search(const char* fn, const Eigen::MatrixBase<DQ>& Q, const Eigen
 /// @{
 
 /// An approximate k-nearest-neighbour graph of the rows of X among themselves (no self loops):
-/// HNSW over options.shards blocks of the rows (each inserted in index order: deterministic),
+/// HNSW over blocks of the rows (Options::shards; each inserted in index order: deterministic),
 /// each row queried in every shard for its k + 1 nearest with ef = options.ef_search, itself
 /// dropped, the rest re-measured exactly (squared Euclidean, double) and merged by (distance,
 /// index); then options.refine rounds of refinement (see Options). k is capped at N - 1.
@@ -591,7 +607,7 @@ NeighborGraph search(const char* fn, const Eigen::MatrixBase<DQ>& Q, const Eigen
 /// the graph (16 N k bytes; a refinement round adds up to 24 N k + 4 N d). At N = 10^6,
 /// d = 64, k = 20 on two cores: docs/scale.md. Throws invalid_input for an empty X, NaN or Inf
 /// values (options.checks), zero rows with cosine, k < 1, M < 2, ef_construction < 1,
-/// ef_search < 0, shards < 1 or refine < 0.
+/// ef_search < 0, shards < 0 or refine < 0.
 template <class Derived>
 NeighborGraph knn_graph(const Eigen::MatrixBase<Derived>& X, Index k, const Options& options = {}) {
     return detail::search("hnsw::knn_graph", X, X, k, true, options);

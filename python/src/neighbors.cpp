@@ -158,7 +158,7 @@ void bind_neighbors(py::module_& m) {
             });
         },
         py::arg("query"), py::arg("reference"), py::arg("k"), py::arg("M") = 16, py::arg("ef_construction") = 100,
-        py::arg("ef_search") = 0, py::arg("seed") = 100, py::arg("deterministic") = true, py::arg("shards") = 2,
+        py::arg("ef_search") = 0, py::arg("seed") = 100, py::arg("deterministic") = true, py::arg("shards") = 0,
         py::arg("cosine") = false, py::arg("checks") = true,
         "knn_graph(query, reference, k, ...): the approximate k nearest rows of `reference` to each row of "
         "`query` (the pool-to-labeled graph contrastive_score reads); same method, options and guarantees "
@@ -174,7 +174,7 @@ void bind_neighbors(py::module_& m) {
             });
         },
         py::arg("X"), py::arg("k"), py::arg("M") = 16, py::arg("ef_construction") = 100, py::arg("ef_search") = 0,
-        py::arg("seed") = 100, py::arg("deterministic") = true, py::arg("shards") = 2, py::arg("cosine") = false,
+        py::arg("seed") = 100, py::arg("deterministic") = true, py::arg("shards") = 0, py::arg("cosine") = false,
         py::arg("checks") = true, py::arg("refine") = 0,
         (std::string(doc::hnsw__knn_graph) + "\n\nOptions (acquire::hnsw::Options): " + doc::hnsw__Options +
          "\nM: " + doc::hnsw__Options__M + "\nef_construction: " + doc::hnsw__Options__ef_construction +

@@ -188,8 +188,31 @@ TEST_CASE("shards: one index or several give the exact graph at full recall", "[
         CHECK(acquire::hnsw::knn_graph(X, 6, o).indices == exact.indices);
     }
     acquire::hnsw::Options bad;
-    bad.shards = 0;
-    CHECK_THROWS_WITH(acquire::hnsw::knn_graph(X, 6, bad), Contains("options shards must be >= 1"));
+    bad.shards = -1;
+    CHECK_THROWS_WITH(acquire::hnsw::knn_graph(X, 6, bad), Contains("options shards must be >= 0"));
+}
+
+TEST_CASE("shards: 0 means two indexes up to 10^6 rows, then one per 500,000", "[hnsw]") {
+    using acquire::hnsw::detail::shard_count;
+    const acquire::hnsw::Options automatic;
+    CHECK(automatic.shards == 0);
+    CHECK(shard_count(automatic, 1) == 1);
+    CHECK(shard_count(automatic, 3) == 2);
+    CHECK(shard_count(automatic, 1000000) == 2);
+    CHECK(shard_count(automatic, 1000001) == 3);
+    CHECK(shard_count(automatic, 3000000) == 6);
+    CHECK(shard_count(automatic, 10000000) == 20);
+    acquire::hnsw::Options five;
+    five.shards = 5;
+    CHECK(shard_count(five, 10000000) == 5);
+    CHECK(shard_count(five, 3) == 3);
+    // Below 10^6 rows the default graph is the two-shard graph, bit for bit.
+    const auto X = pool(3000, 8, 7);
+    acquire::hnsw::Options two;
+    two.shards = 2;
+    const NeighborGraph a = acquire::hnsw::knn_graph(X, 10), b = acquire::hnsw::knn_graph(X, 10, two);
+    CHECK(a.indices == b.indices);
+    CHECK(a.distances == b.distances);
 }
 
 
