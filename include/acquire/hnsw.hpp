@@ -23,10 +23,10 @@
 // seeded level generator (hnswlib's parallel insertion depends on thread timing) and acquire's
 // own distance kernel (the same bits on every x86-64 CPU); Options::shards indexes (by default
 // 2, and one per 500,000 rows past 10^6) over consecutive blocks of rows are built side by
-// side, then every row is queried in
-// each (a query only reads an index) and the lists merged by (distance, row). The same inputs
-// and options give the same graph on any thread count. Options::deterministic = false inserts
-// in parallel within an index: faster with one shard on many cores, not reproducible.
+// side, then every row is queried in each (a query only reads an index) and the lists merged
+// by (distance, row). The same inputs and options give the same graph on any thread count.
+// Options::deterministic = false inserts in parallel within an index: faster with one shard on
+// many cores, not reproducible.
 //
 // hnswlib works in float: double inputs are converted row by row as they are inserted or
 // queried (no copy of X is made; the index holds its own float copy of the rows, about
