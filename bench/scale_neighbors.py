@@ -63,15 +63,14 @@ RUNS = [
     ("faiss", ["--n=1000000", "--index=acquire"]),
     ("faiss", ["--n=1000000", "--index=hnsw"]),
     ("faiss", ["--n=1000000", "--index=ivf", "--nprobe=16"]),
-    ("facility", ["--n=100000", "--b=1000", "--compare=1"]),
 ] + [
-    # Does recall change the picks? At 10^5, where the exact graph is affordable, graphs made
-    # worse on purpose (fewer links, smaller ef) to span the recall the defaults give from 10^6
-    # to 10^7; each selector's picks on them against its picks on the exact graph.
+    # Does recall change the picks? At 10^5, where the exact graph is affordable, the default
+    # graph and graphs made worse on purpose (fewer links, smaller ef) to span the recall the
+    # defaults give from 10^6 to 10^7; each selector's picks on them against its picks on the
+    # exact graph.
     (task, flags + graph) for graph in RECALL_STUDY
     for task, flags in [("facility", ["--n=100000", "--b=1000", "--compare=1"]),
                         ("typiclust", ["--n=100000", "--b=100", "--k=40", "--compare=1"])]
-    if (task, flags + graph) != ("facility", ["--n=100000", "--b=1000", "--compare=1"])
 ] + [
     ("facility", ["--n=1000000", "--b=1000"]),
     ("probcover", ["--n=100000", "--b=100"]),
@@ -153,6 +152,11 @@ def fmt_s(x):
 
 def fmt_n(n):
     return "{:,}".format(n)
+
+
+def graph_flags(r):
+    """The flags of a run that change its HNSW graph's settings (the recall study's)."""
+    return [f for f in r.get("key", "").split()[1:] if f.split("=")[0] in ("--M", "--ef_construction", "--ef_search")]
 
 
 def table(results):
@@ -247,8 +251,7 @@ def table(results):
                   "shared picks |", "|---|---|---|---|---|---|"]
         graphs = {}
         for r in study:
-            flags = [f for f in r["key"].split()[1:] if f.split("=")[0] in ("--M", "--ef_construction", "--ef_search")]
-            graphs.setdefault(" ".join(flags), {})[r["task"]] = r
+            graphs.setdefault(" ".join(graph_flags(r)), {})[r["task"]] = r
         for flags, pair in graphs.items():
             o = dict(f[2:].split("=") for f in flags.split())
             name = "M %s, ef_construction %s, ef %s" % (o.get("M", 16), o.get("ef_construction", 100),
@@ -260,7 +263,7 @@ def table(results):
                 "%d of %d" % (tc["same_picks"], tc["b"]) if tc else "—"))
         lines.append("")
     sel = [r for r in results if r.get("task") not in ("recall", "sweep", "refine", "faiss") and "error" not in r
-           and "skipped" not in r and not (r in study and (r["task"] == "typiclust" or "--ef_search=" in r["key"]))]
+           and "skipped" not in r and not (r in study and (r["task"] == "typiclust" or graph_flags(r)))]
     lines += ["## Selectors on the HNSW graph", "",
               "End to end: the graph (`hnsw::knn_graph`, deterministic) and the selector; clustered synthetic "
               "float pools, d = 64.", "",
