@@ -145,6 +145,14 @@ double sampled_recall(const Rows& X, const NeighborGraph& g, Index k, const std:
     return graph_recall(exact_lists(X, k, rows), g, rows);
 }
 
+/// The picks of `a` that `b` also made.
+std::size_t shared_picks(const acquire::Selection& a, const acquire::Selection& b) {
+    const std::set<Index> in_a(a.indices.begin(), a.indices.end());
+    std::size_t same = 0;
+    for (const Index i : b.indices) same += in_a.count(i);
+    return same;
+}
+
 #ifdef ACQUIRE_SCALE_FAISS
 /// The graph of `index` over the rows of X: each row's k + 1 nearest, itself dropped (or the
 /// last if it was not found), in blocks of rows, into the arrays a user hands in.
@@ -359,12 +367,7 @@ int main(int argc, char** argv) {
             std::printf(", \"exact_s\": %.2f, \"objective_exact_picks\": %.6g, \"objective_hnsw_picks\": %.6g, "
                         "\"objective_ratio\": %.6f, \"same_picks\": %zu",
                         exact_s, reference.objective.back(), f, f / reference.objective.back(),
-                        [&] {
-                            std::set<Index> a(picks.indices.begin(), picks.indices.end());
-                            std::size_t same = 0;
-                            for (const Index i : reference.indices) same += a.count(i);
-                            return same;
-                        }());
+                        shared_picks(picks, reference));
         }
     } else if (task == "probcover") {
         t0 = Clock::now();
@@ -410,10 +413,7 @@ int main(int argc, char** argv) {
             // the picks both runs share.
             const auto t2 = Clock::now();
             const acquire::Selection reference = acquire::typiclust(X, b, acquire::TypiClustOptions{});
-            const std::set<Index> a(picks.indices.begin(), picks.indices.end());
-            std::size_t same = 0;
-            for (const Index i : reference.indices) same += a.count(i);
-            std::printf(", \"exact_s\": %.2f, \"same_picks\": %zu", since(t2), same);
+            std::printf(", \"exact_s\": %.2f, \"same_picks\": %zu", since(t2), shared_picks(picks, reference));
         }
     } else if (task == "cal") {
         const Index labeled = std::max<Index>(1, X.rows() / 10);
